@@ -1,0 +1,97 @@
+"""Suite-wide fixtures: real Redis hygiene, a real Celery worker, the real ASGI server, Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django_redis import get_redis_connection
+
+from mailhelper.testing.processes import ManagedProcess, asgi_server_start, worker_start
+from mailhelper.testing.requirements import require_program
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate-limit counters, lockouts and cached sessions never leak from one test into the next."""
+    from django.apps import apps
+
+    if not apps.ready:  # a pure-Python test run without the Django plugin
+        yield
+        return
+    for alias in ("default", "sessions"):
+        get_redis_connection(alias).flushdb()
+    yield
+
+
+@pytest.fixture(scope="session")
+def process_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("process-logs")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: Any, django_db_blocker: Any, process_log_dir: Path) -> Iterator[ManagedProcess]:
+    """One real worker subprocess (solo pool, all queues) on the test database for the whole session.
+
+    Tests that use it need ``@pytest.mark.django_db(transaction=True)`` so the worker sees their rows.
+    """
+    with django_db_blocker.unblock():
+        process, _hostname = worker_start(log_dir=process_log_dir)
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup: Any, django_db_blocker: Any, process_log_dir: Path) -> Iterator[str]:
+    """The real ASGI server (uvicorn, HTTP + websockets) on the test database; yields its base URL."""
+    with django_db_blocker.unblock():
+        process, base_url = asgi_server_start(log_dir=process_log_dir)
+    yield base_url
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's Chromium (``playwright install`` cannot download here), with no background traffic."""
+    require_program(CHROMIUM, install_hint="apt-get install chromium (the CI script does this)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture
+def alice(db: Any) -> Any:
+    from mailhelper.testing.auth import user_create
+
+    return user_create(username="alice")
+
+
+@pytest.fixture
+def bob(db: Any) -> Any:
+    from mailhelper.testing.auth import user_create
+
+    return user_create(username="bob")
+
+
+@pytest.fixture
+def charlie(db: Any) -> Any:
+    from mailhelper.testing.auth import user_create
+
+    return user_create(username="charlie")
+
+
+@pytest.fixture
+def verified_client(db: Any) -> Any:
+    """``verified_client(user)``: a test client logged in as ``user`` with a verified second factor."""
+    from mailhelper.testing.auth import verified_client_for
+
+    return verified_client_for

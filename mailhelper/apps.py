@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MailhelperConfig(AppConfig):
+    name = "mailhelper"
+    verbose_name = "mailhelper infrastructure"

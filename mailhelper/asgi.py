@@ -1,0 +1,24 @@
+"""One ASGI application for HTTP and websockets (served by uvicorn)."""
+
+import os
+
+# The web process is the only long-lived one that benefits from a connection pool (see settings).
+os.environ.setdefault("DATABASE_POOL", "true")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailhelper.settings.dev")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from mailhelper.routing import websocket_urlpatterns  # noqa: E402
+from mailhelper.websocket_auth import VerifiedSessionAuthMiddleware  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(VerifiedSessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
+    }
+)
