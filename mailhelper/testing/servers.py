@@ -13,7 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailhelper.settings.test")
+# Importing the mailhelper package (celery.py) already defaulted this to the dev settings.
+os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("MAILHELPER_TEST_SETTINGS", "mailhelper.settings.test")
 
 _root = Path(tempfile.mkdtemp(prefix="mailhelper-test-"))
 _root.chmod(0o755)  # the embedded PostgreSQL runs as its own system user when we are root
