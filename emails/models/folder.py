@@ -1,0 +1,63 @@
+"""One IMAP folder of a mail account and the sync state kept for it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FolderRole(models.TextChoices):
+    INBOX = "inbox", _("Inbox")
+    SENT = "sent", _("Sent")
+    TRASH = "trash", _("Trash")
+    JUNK = "junk", _("Junk")
+    DRAFTS = "drafts", _("Drafts")
+    ARCHIVE = "archive", _("Archive")
+    ALL = "all", _("All mail")
+    NONE = "", _("Other")
+
+
+class MailFolder(models.Model):
+    """A folder as the server LISTs it.
+
+    ``raw_name`` is the name on the wire (modified UTF-7) and the identity of the folder; ``name`` is its
+    decoded form for people. Messages with UIDs in ``[backfill_cursor, last_uid_seen]`` are stored (when
+    ``backfill_cursor`` is 0 the backfill is complete); new mail is fetched above ``last_uid_seen``.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey("accounts.MailAccount", on_delete=models.CASCADE, related_name="folders")
+    name = models.CharField(max_length=1000)
+    raw_name = models.CharField(max_length=1000)
+    delimiter = models.CharField(max_length=4, blank=True)
+    role = models.CharField(max_length=10, choices=FolderRole.choices, default=FolderRole.NONE, blank=True)
+    server_flags = models.JSONField(default=list, blank=True)
+    is_selectable = models.BooleanField(default=True)
+    is_selected = models.BooleanField(
+        default=True, help_text=_("Matches the account's folder include/exclude patterns")
+    )
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    uidnext = models.BigIntegerField(null=True, blank=True)
+    highestmodseq = models.BigIntegerField(null=True, blank=True)
+    last_uid_seen = models.BigIntegerField(default=0)
+    backfill_cursor = models.BigIntegerField(
+        default=0, help_text=_("UIDs below this one are still to be fetched; 0 when the backfill is done")
+    )
+    server_message_count = models.PositiveIntegerField(default=0)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "raw_name"], name="mail_folder_unique_raw_name"),
+        ]
+        indexes = [models.Index(fields=["owner", "account", "name"], name="mail_folder_owner_account")]
+        ordering = ["account_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_backfill_complete(self) -> bool:
+        return self.backfill_cursor == 0
