@@ -58,11 +58,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
+    "accounts.middleware.VerifiedSessionRequiredMiddleware",
     "mailhelper.middleware.RequestUserContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "mailhelper.urls"
@@ -185,6 +188,24 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="mailhelper")
+# Lockout: LOCKOUT_THRESHOLD failed passwords or 2FA codes within LOCKOUT_SECONDS, per account name and per
+# client IP, lock that name/IP for LOCKOUT_SECONDS (default 15 minutes).
+# django-otp's own per-device throttle (exponential delays that silently reject a correct code after a typo)
+# is replaced by the lockout above, which also counts per client IP and is visible in the admin.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+LOCKOUT_THRESHOLD = env.int("LOCKOUT_THRESHOLD", default=5)
+LOCKOUT_SECONDS = env.int("LOCKOUT_SECONDS", default=15 * 60)
+# Rate limits (django-ratelimit syntax, per client IP): login, 2FA, password reset, invite acceptance/setup.
+RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="20/m")
+RATELIMIT_OTP = env.str("RATELIMIT_OTP", default="20/m")
+RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/m")
+RATELIMIT_INVITE = env.str("RATELIMIT_INVITE", default="10/m")
+# How long an invite link stays valid (seconds; default 7 days) and the one-time setup token (default 1 day).
+INVITE_MAX_AGE_SECONDS = env.int("INVITE_MAX_AGE_SECONDS", default=7 * 24 * 3600)
+SETUP_TOKEN_MAX_AGE_SECONDS = env.int("SETUP_TOKEN_MAX_AGE_SECONDS", default=24 * 3600)
+# The address users reach this instance at, for links printed on the console (setup token, demo user).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)
@@ -211,7 +232,7 @@ STORAGES = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"  # the mail body iframe is same-origin; nothing else may frame us
+X_FRAME_OPTIONS = "DENY"  # the mail-body view alone relaxes this to SAMEORIGIN for its iframe
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -221,7 +242,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "frame-src": ["'self'"],
-        "frame-ancestors": ["'self'"],
+        "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'none'"],
         "object-src": ["'none'"],

@@ -16,18 +16,22 @@ from accounts.models import User
 TEST_PASSWORD = "correct horse battery staple 42"
 
 
-def user_create(*, username: str, password: str = TEST_PASSWORD, with_totp: bool = True, **fields: Any) -> User:
+def user_create(
+    *, username: str, password: str = TEST_PASSWORD, with_totp: bool = True, **fields: Any
+) -> User:
     """A user; with a confirmed TOTP device unless ``with_totp`` is False (the enrolment tests want none)."""
-    user = User.objects.create_user(username=username, email=f"{username}@example.org", password=password, **fields)
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.org", password=password, **fields
+    )
     if with_totp:
         TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     return user
 
 
 def totp_device(user: User) -> TOTPDevice:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first() or TOTPDevice.objects.create(
-        user=user, name="default", confirmed=True
-    )
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by(
+        "pk"
+    ).first() or TOTPDevice.objects.create(user=user, name="default", confirmed=True)
 
 
 def verified_session_key(user: User) -> str:
@@ -45,4 +49,18 @@ def verified_session_key(user: User) -> str:
 def verified_client_for(user: User) -> Client:
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = verified_session_key(user)
+    return client
+
+
+def totp_code(user: User) -> str:
+    """The current six-digit code of the user's confirmed TOTP device."""
+    from django_otp.oath import totp
+
+    return f"{totp(totp_device(user).bin_key):06d}"
+
+
+def password_only_client_for(user: User) -> Client:
+    """A test client logged in with the password only: the second factor has not been passed."""
+    client = Client()
+    client.force_login(user)
     return client
