@@ -188,12 +188,12 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="mailhelper")
-# Lockout: LOCKOUT_THRESHOLD failed passwords or 2FA codes within LOCKOUT_SECONDS, per account name and per
-# client IP, lock that name/IP for LOCKOUT_SECONDS (default 15 minutes).
 # django-otp's own per-device throttle (exponential delays that silently reject a correct code after a typo)
-# is replaced by the lockout above, which also counts per client IP and is visible in the admin.
+# is replaced by the lockout below, which also counts per client IP and is visible in the admin.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+# Lockout: LOCKOUT_THRESHOLD failed passwords or 2FA codes within LOCKOUT_SECONDS, per account name and per
+# client IP, lock that name/IP for LOCKOUT_SECONDS (default 15 minutes).
 LOCKOUT_THRESHOLD = env.int("LOCKOUT_THRESHOLD", default=5)
 LOCKOUT_SECONDS = env.int("LOCKOUT_SECONDS", default=15 * 60)
 # Rate limits (django-ratelimit syntax, per client IP): login, 2FA, password reset, invite acceptance/setup.
@@ -232,7 +232,7 @@ STORAGES = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"  # the mail-body view alone relaxes this to SAMEORIGIN for its iframe
+X_FRAME_OPTIONS = "SAMEORIGIN"  # the mail body iframe is same-origin; nothing else may frame us
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -242,7 +242,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "frame-src": ["'self'"],
-        "frame-ancestors": ["'none'"],
+        "frame-ancestors": ["'self'"],
         "form-action": ["'self'"],
         "base-uri": ["'none'"],
         "object-src": ["'none'"],
