@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,3 +173,25 @@ def closed_port() -> int:
 
 def pymap_available() -> bool:
     return Path(sys.executable).with_name("pymap").exists() or shutil.which("pymap") is not None
+
+
+def mail_account_make(
+    *, owner: Any, server: ImapServer | None = None, password: str | None = None, **fields: Any
+) -> Any:
+    """A saved MailAccount for ``owner``, pointing at ``server`` (plain IMAP) when given."""
+    from accounts.models import MailAccount, Security
+
+    values: dict[str, Any] = {
+        "name": f"account {MailAccount.objects.count() + 1}",
+        "imap_host": server.host if server else "127.0.0.1",
+        "imap_port": server.port if server else 993,
+        "imap_security": Security.NONE if server else Security.SSL,
+        "username": server.username if server else "someone",
+    }
+    values.update(fields)
+    account = MailAccount(owner=owner, **values)
+    account.password_set(
+        password if password is not None else (server.password if server else "stored-secret")
+    )
+    account.save()
+    return account

@@ -19,12 +19,16 @@ class Security(models.TextChoices):
 
 
 class MailAccount(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_accounts")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_accounts"
+    )
     name = models.CharField(_("name"), max_length=100)
     email_address = models.EmailField(_("e-mail address"), blank=True)
     imap_host = models.CharField(_("IMAP server"), max_length=255)
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
-    imap_security = models.CharField(_("IMAP security"), max_length=10, choices=Security.choices, default=Security.SSL)
+    imap_security = models.CharField(
+        _("IMAP security"), max_length=10, choices=Security.choices, default=Security.SSL
+    )
     username = models.CharField(_("user name"), max_length=255)
     password_encrypted = models.TextField(editable=False, blank=True)
     smtp_host = models.CharField(_("SMTP server"), max_length=255, blank=True)
@@ -36,13 +40,19 @@ class MailAccount(models.Model):
     smtp_password_encrypted = models.TextField(editable=False, blank=True)
     sync_interval_minutes = models.PositiveIntegerField(_("sync every (minutes)"), default=5)
     folder_include = models.TextField(
-        _("only these folders"), blank=True, help_text=_("One pattern per line (* and ? allowed); empty means all")
+        _("only these folders"),
+        blank=True,
+        help_text=_("One pattern per line (* and ? allowed); empty means all"),
     )
-    folder_exclude = models.TextField(_("never these folders"), blank=True, help_text=_("One pattern per line"))
+    folder_exclude = models.TextField(
+        _("never these folders"), blank=True, help_text=_("One pattern per line")
+    )
     sync_since = models.DateField(_("only mail since"), null=True, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
     # Sync status, visible to the user and the operator.
     last_sync_started_at = models.DateTimeField(null=True, blank=True)
+    # Set when someone asks for "sync now"; the request counts as queued until a sync starts after it.
+    sync_requested_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
@@ -52,8 +62,12 @@ class MailAccount(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="mail_account_unique_name_per_owner")]
-        indexes = [models.Index(fields=["enabled", "needs_reauth", "last_sync_started_at"], name="mail_account_due")]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="mail_account_unique_name_per_owner")
+        ]
+        indexes = [
+            models.Index(fields=["enabled", "needs_reauth", "last_sync_started_at"], name="mail_account_due")
+        ]
         ordering = ["name"]
 
     def __str__(self) -> str:

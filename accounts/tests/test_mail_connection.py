@@ -1,4 +1,5 @@
 """Connection tests against a real pymap server: each failure is named precisely, the password never leaks."""
+# ruff: noqa: F811 (pytest fixtures imported from accounts.mail_testing are redefined as arguments)
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def _test(server: ImapServer, **overrides: object) -> mail_connection.Connection
 
 
 @pytest.fixture
-def trust_test_ca(monkeypatch: pytest.MonkeyPatch, pymap_tls_server: ImapServer) -> None:  # noqa: F811
+def trust_test_ca(monkeypatch: pytest.MonkeyPatch, pymap_tls_server: ImapServer) -> None:
     """Our TLS context, trusting the test CA instead of the system store (nothing else changes)."""
 
     def context() -> ssl.SSLContext:
@@ -51,7 +52,7 @@ def trust_test_ca(monkeypatch: pytest.MonkeyPatch, pymap_tls_server: ImapServer)
     monkeypatch.setattr(mail_connection, "tls_context_create", context)
 
 
-def test_correct_credentials_connect_and_count_folders(pymap_server: ImapServer) -> None:  # noqa: F811
+def test_correct_credentials_connect_and_count_folders(pymap_server: ImapServer) -> None:
     """GIVEN pymap's demo account WHEN tested with its password THEN it succeeds and counts the folders."""
     result = _test(pymap_server)
     assert result.ok, result.message
@@ -59,7 +60,7 @@ def test_correct_credentials_connect_and_count_folders(pymap_server: ImapServer)
     assert "3 folders" in result.message
 
 
-def test_wrong_password_is_reported_as_such(pymap_server: ImapServer) -> None:  # noqa: F811
+def test_wrong_password_is_reported_as_such(pymap_server: ImapServer) -> None:
     """GIVEN a wrong password WHEN tested THEN the result says the user name or password was rejected."""
     result = _test(pymap_server, password="not-the-password")
     assert not result.ok
@@ -68,7 +69,7 @@ def test_wrong_password_is_reported_as_such(pymap_server: ImapServer) -> None:  
     assert result.needs_password
 
 
-def test_refused_port_is_reported_as_refused(closed_port: int) -> None:  # noqa: F811
+def test_refused_port_is_reported_as_refused(closed_port: int) -> None:
     """GIVEN a port nobody listens on WHEN tested THEN the result says the connection was refused."""
     result = mail_account_connection_test(
         host="127.0.0.1", port=closed_port, security=Security.SSL, username="u", password="p", timeout=5
@@ -87,7 +88,7 @@ def test_unknown_host_is_reported_as_not_found() -> None:
     assert "could not be found" in result.message
 
 
-def test_silent_server_is_reported_as_timeout(silent_server: int) -> None:  # noqa: F811
+def test_silent_server_is_reported_as_timeout(silent_server: int) -> None:
     """GIVEN a server that accepts and never greets WHEN tested with a 1 s timeout THEN it is a timeout."""
     result = mail_account_connection_test(
         host="127.0.0.1", port=silent_server, security=Security.NONE, username="u", password="p", timeout=1
@@ -96,7 +97,7 @@ def test_silent_server_is_reported_as_timeout(silent_server: int) -> None:  # no
     assert "did not answer within 1 seconds" in result.message
 
 
-def test_ssl_to_a_plain_text_server_is_reported_as_tls_failure(pymap_server: ImapServer) -> None:  # noqa: F811
+def test_ssl_to_a_plain_text_server_is_reported_as_tls_failure(pymap_server: ImapServer) -> None:
     """GIVEN a plain-text IMAP port WHEN spoken to with SSL/TLS THEN the result is a TLS failure with a hint."""
     result = _test(pymap_server, security=Security.SSL)
     assert not result.ok
@@ -104,7 +105,7 @@ def test_ssl_to_a_plain_text_server_is_reported_as_tls_failure(pymap_server: Ima
     assert "may expect STARTTLS or plain IMAP" in result.message
 
 
-def test_untrusted_certificate_is_reported_as_tls_failure(pymap_tls_server: ImapServer) -> None:  # noqa: F811
+def test_untrusted_certificate_is_reported_as_tls_failure(pymap_tls_server: ImapServer) -> None:
     """GIVEN STARTTLS with a certificate no system CA signed WHEN tested THEN verification fails, named as TLS."""
     result = _test(pymap_tls_server, security=Security.STARTTLS)
     assert result.kind == ConnectionErrorKind.TLS
@@ -112,14 +113,14 @@ def test_untrusted_certificate_is_reported_as_tls_failure(pymap_tls_server: Imap
 
 
 @pytest.mark.usefixtures("trust_test_ca")
-def test_starttls_with_a_trusted_certificate_succeeds(pymap_tls_server: ImapServer) -> None:  # noqa: F811
+def test_starttls_with_a_trusted_certificate_succeeds(pymap_tls_server: ImapServer) -> None:
     """GIVEN STARTTLS and a trusted certificate for "localhost" WHEN tested by that name THEN it logs in."""
     result = _test(pymap_tls_server, security=Security.STARTTLS)
     assert result.ok, result.message
 
 
 @pytest.mark.usefixtures("trust_test_ca")
-def test_tls_is_verified_for_the_host_name_not_the_address(pymap_tls_server: ImapServer) -> None:  # noqa: F811
+def test_tls_is_verified_for_the_host_name_not_the_address(pymap_tls_server: ImapServer) -> None:
     """GIVEN a certificate for "localhost" WHEN the same server is reached as 127.0.0.1 THEN TLS fails."""
     result = _test(pymap_tls_server, host="127.0.0.1", security=Security.STARTTLS)
     assert result.kind == ConnectionErrorKind.TLS
@@ -127,7 +128,7 @@ def test_tls_is_verified_for_the_host_name_not_the_address(pymap_tls_server: Ima
 
 
 @override_settings(ALLOW_PRIVATE_HOSTS=False)
-def test_loopback_is_blocked_by_the_ssrf_guard_without_the_operator_setting(pymap_server: ImapServer) -> None:  # noqa: F811
+def test_loopback_is_blocked_by_the_ssrf_guard_without_the_operator_setting(pymap_server: ImapServer) -> None:
     """GIVEN ALLOW_PRIVATE_HOSTS off WHEN a loopback server is tested THEN the SSRF guard blocks it."""
     result = _test(pymap_server)
     assert result.kind == ConnectionErrorKind.POLICY
@@ -170,7 +171,7 @@ def test_starttls_not_offered_is_reported() -> None:
     assert "does not offer STARTTLS" in result.message
 
 
-def test_password_never_reaches_the_logs(pymap_server: ImapServer, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
+def test_password_never_reaches_the_logs(pymap_server: ImapServer, caplog: pytest.LogCaptureFixture) -> None:
     """GIVEN debug logging WHEN a connection test logs in (good and bad password) THEN no log line has it."""
     caplog.set_level(logging.DEBUG)
     _test(pymap_server, password="Wr0ng-pass-SECRET-42")
@@ -181,7 +182,7 @@ def test_password_never_reaches_the_logs(pymap_server: ImapServer, caplog: pytes
 
 
 @pytest.mark.django_db
-def test_account_imap_open_logs_in_with_the_stored_password(alice, pymap_server: ImapServer) -> None:  # noqa: F811
+def test_account_imap_open_logs_in_with_the_stored_password(alice, pymap_server: ImapServer) -> None:
     """GIVEN an account with the right stored password WHEN opened THEN we get a logged-in connection."""
     account = MailAccount(
         owner=alice,
@@ -197,7 +198,7 @@ def test_account_imap_open_logs_in_with_the_stored_password(alice, pymap_server:
 
 
 @pytest.mark.django_db
-def test_account_imap_open_raises_authentication_failed(alice, pymap_server: ImapServer) -> None:  # noqa: F811
+def test_account_imap_open_raises_authentication_failed(alice, pymap_server: ImapServer) -> None:
     """GIVEN an account whose stored password is wrong WHEN opened THEN AuthenticationFailed is raised."""
     account = MailAccount(
         owner=alice,
@@ -213,7 +214,7 @@ def test_account_imap_open_raises_authentication_failed(alice, pymap_server: Ima
 
 
 @pytest.mark.django_db
-def test_account_imap_open_raises_server_unavailable_when_refused(alice, closed_port: int) -> None:  # noqa: F811
+def test_account_imap_open_raises_server_unavailable_when_refused(alice, closed_port: int) -> None:
     """GIVEN an account on a closed port WHEN opened THEN ServerUnavailable (transient) is raised."""
     account = MailAccount(owner=alice, name="x", imap_host="127.0.0.1", imap_port=closed_port, username="u")
     account.password_set("p")
@@ -222,7 +223,7 @@ def test_account_imap_open_raises_server_unavailable_when_refused(alice, closed_
 
 
 @pytest.mark.django_db
-def test_undecryptable_password_counts_as_authentication_failure(alice, pymap_server: ImapServer) -> None:  # noqa: F811
+def test_undecryptable_password_counts_as_authentication_failure(alice, pymap_server: ImapServer) -> None:
     """GIVEN a password stored under a key no longer configured WHEN opened THEN AuthenticationFailed."""
     account = MailAccount(
         owner=alice, name="x", imap_host=pymap_server.host, imap_port=pymap_server.port, username="u"
