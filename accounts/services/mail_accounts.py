@@ -47,8 +47,8 @@ EDITABLE_FIELDS = (
 
 
 def sync_quota_per_user() -> int:
-    """How many syncs one user may have queued or running at once (operator setting, default 3)."""
-    return int(getattr(settings, "MAIL_SYNC_QUOTA_PER_USER", 3))
+    """How many syncs one user may have queued or running at once (the sync engine's setting, default 3)."""
+    return int(getattr(settings, "SYNC_USER_QUEUE_LIMIT", 3))
 
 
 def _fields_apply(account: MailAccount, fields: Mapping[str, Any]) -> None:
@@ -166,7 +166,7 @@ def _running_syncs(owner_id: int, now: Any) -> int:
 
 
 def account_sync_enqueue(account_id: int) -> None:
-    """Send the sync task to the broker (called after commit)."""
+    """Send the sync task to the broker (called after commit) when the sync engine has no scheduler."""
     try:
         from emails.tasks import account_sync_task
     except ImportError:
@@ -175,6 +175,25 @@ def account_sync_enqueue(account_id: int) -> None:
         )
         return
     account_sync_task.delay(account_id)
+
+
+def _engine_enqueue(account: MailAccount) -> SyncRequestOutcome | None:
+    """Queue through the sync engine's scheduler (it keeps the queued markers the fan-out also honours).
+
+    None when the engine has no scheduler; the caller then enqueues the task itself.
+    """
+    try:
+        from emails.models import SyncTrigger
+        from emails.services.scheduling import sync_enqueue
+    except ImportError:
+        return None
+    result = sync_enqueue(account=account, trigger=SyncTrigger.MANUAL)
+    if result.queued:
+        return SyncRequestOutcome.QUEUED
+    return {
+        "quota": SyncRequestOutcome.QUOTA_EXCEEDED,
+        "already_queued": SyncRequestOutcome.ALREADY_QUEUED,
+    }.get(result.reason, SyncRequestOutcome.NOT_SYNCABLE)
 
 
 def mail_account_sync_request(*, account: MailAccount, enforce_quota: bool = True) -> SyncRequestOutcome:
@@ -194,10 +213,14 @@ def mail_account_sync_request(*, account: MailAccount, enforce_quota: bool = Tru
             )
             if busy >= sync_quota_per_user():
                 return SyncRequestOutcome.QUOTA_EXCEEDED
+        outcome = _engine_enqueue(current)
+        if outcome is None:
+            account_id = current.pk
+            transaction.on_commit(lambda: account_sync_enqueue(account_id), robust=True)
+        elif outcome is not SyncRequestOutcome.QUEUED:
+            return outcome
         current.sync_requested_at = now
         current.save(update_fields=["sync_requested_at"])
-        account_id = current.pk
-        transaction.on_commit(lambda: account_sync_enqueue(account_id), robust=True)
     account.sync_requested_at = now
     logger.info("mail account sync requested account=%s", account.pk)
     return SyncRequestOutcome.QUEUED

@@ -306,7 +306,7 @@ def test_sync_now_respects_the_per_user_quota(
     verified_client, alice, bob, settings, django_capture_on_commit_callbacks
 ) -> None:
     """GIVEN a quota of 2 WHEN alice queues three accounts THEN the third is refused; bob is unaffected."""
-    settings.MAIL_SYNC_QUOTA_PER_USER = 2
+    settings.SYNC_USER_QUEUE_LIMIT = 2
     accounts = [mail_account_make(owner=alice, name=f"a{i}") for i in range(3)]
     bobs = mail_account_make(owner=bob, name="b")
     client = verified_client(alice)
