@@ -122,7 +122,10 @@ class MailAccountAdmin(admin.ModelAdmin):
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         # Skip the cascade preview: it would load every synced message of the account into the page.
-        to_delete, model_count, perms_needed, protected = [str(o) for o in objs], {}, set(), []
+        to_delete = [str(o) for o in objs]
+        model_count: dict[str, int] = {}
+        perms_needed: set[str] = set()
+        protected: list[str] = []
         if not self.has_delete_permission(request):
-            perms_needed = {MailAccount._meta.verbose_name}
+            perms_needed = {str(MailAccount._meta.verbose_name)}
         return to_delete, model_count, perms_needed, protected

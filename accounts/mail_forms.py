@@ -24,7 +24,7 @@ def stored_password(account: MailAccount) -> str:
         return ""
 
 
-def _password_field(*, label: str, required: bool, help_text: str = "") -> forms.CharField:
+def _password_field(*, label: Any, required: bool, help_text: Any = "") -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
@@ -77,7 +77,6 @@ class MailAccountForm(forms.ModelForm):
         if not self.is_new:
             self.fields["password"].required = False
             self.fields["password"].help_text = _("Leave empty to keep the stored password.")
-        self.fields["sync_interval_minutes"].min_value = 1
         self.fields["sync_interval_minutes"].widget.attrs.update({"min": 1, "max": 1440})
         self.fields["imap_port"].widget.attrs.update({"min": 1, "max": 65535})
 
@@ -158,7 +157,7 @@ class MailAccountForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # The owner is not a form field; set it so the model's unique (owner, name) check can run.
         self.instance.owner_id = self.owner.pk
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
 
     @property
     def connection_changed(self) -> bool:

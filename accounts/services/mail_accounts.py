@@ -10,7 +10,7 @@ import enum
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models, transaction
@@ -247,31 +247,27 @@ def mail_account_delete_request(*, account: MailAccount) -> bool:
 
 
 def _relations_in_delete_order() -> list[tuple[type[models.Model], str]]:
-    """Every table hanging off MailAccount, those referencing others first (messages before folders)."""
-    relations = [
-        (rel.related_model, rel.field.name)
+    """Every table hanging off MailAccount, those that others reference last (messages before folders)."""
+    relations: list[tuple[type[models.Model], str]] = [
+        (cast(type[models.Model], rel.related_model), rel.field.name)
         for rel in MailAccount._meta.related_objects
         if (rel.one_to_many or rel.one_to_one) and rel.on_delete is models.CASCADE
     ]
-    remaining = list(relations)
+
+    def referenced_by(model: type[models.Model], others: list[tuple[type[models.Model], str]]) -> bool:
+        return any(
+            getattr(f, "many_to_one", False) and f.related_model is model
+            for other, _ in others
+            if other is not model
+            for f in other._meta.get_fields()
+        )
+
     ordered: list[tuple[type[models.Model], str]] = []
+    remaining = list(relations)
     while remaining:
-        models_left = {m for m, _ in remaining}
-
-        def referenced(model: type[models.Model], left: set[type[models.Model]] = models_left) -> bool:
-            return any(
-                f.related_model is model
-                for other in left
-                if other is not model
-                for f in other._meta.get_fields()
-                if getattr(f, "many_to_one", False)
-            )
-
-        free = [r for r in remaining if not referenced(r[0])] or remaining[:1]
-        for r in free:
-            ordered.append(r)
-            remaining.remove(r)
-    # Reverse topological order: a model nobody references (e.g. a message) is deleted first.
+        free = [r for r in remaining if not referenced_by(r[0], remaining)] or remaining[:1]
+        ordered.extend(free)
+        remaining = [r for r in remaining if r not in free]
     return ordered
 
 

@@ -421,3 +421,39 @@ def test_repr_and_str_never_contain_the_password(alice) -> None:
     for text in (repr(account), str(account)):
         assert SECRET not in text
         assert account.password_encrypted not in text
+
+
+def test_no_log_line_contains_the_password(verified_client, alice, pymap_server, caplog) -> None:
+    """GIVEN debug logging WHEN alice adds an account (wrong, then right password) THEN no log line has either."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    client = verified_client(alice)
+    client.post(reverse("mailaccounts:add"), _form_data(pymap_server, password=SECRET))
+    client.post(reverse("mailaccounts:add"), _form_data(pymap_server))
+    assert MailAccount.objects.filter(owner=alice).exists()
+    assert SECRET not in caplog.text
+    assert pymap_server.password not in caplog.text
+
+
+def test_tasks_get_ids_never_secrets(verified_client, alice, django_capture_on_commit_callbacks) -> None:
+    """GIVEN delete and sync requests WHEN their tasks are enqueued THEN the broker message holds only the id."""
+    from unittest import mock
+
+    account = mail_account_make(owner=alice, password=SECRET)
+    client = verified_client(alice)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(reverse("mailaccounts:sync", args=[account.pk]))
+        client.post(reverse("mailaccounts:delete", args=[account.pk]))
+    sent: list[tuple] = []
+    with mock.patch(
+        "celery.app.task.Task.apply_async",
+        lambda self, args=None, kwargs=None, **kw: sent.append((args, kwargs)),
+    ):
+        for callback in callbacks:
+            callback()
+    assert len(sent) == 2
+    for args, kwargs in sent:
+        assert account.pk in (args or ())
+        assert SECRET not in repr((args, kwargs))
+        assert account.password_encrypted not in repr((args, kwargs))
