@@ -6,7 +6,6 @@ Test modules import the fixtures they use (``from accounts.mail_testing import p
 from __future__ import annotations
 
 import datetime
-import shutil
 import socket
 import subprocess
 import sys
@@ -169,10 +168,6 @@ def silent_server() -> Iterator[int]:
 def closed_port() -> int:
     """A loopback port nobody listens on (connections are refused)."""
     return free_port()
-
-
-def pymap_available() -> bool:
-    return Path(sys.executable).with_name("pymap").exists() or shutil.which("pymap") is not None
 
 
 def mail_account_make(
