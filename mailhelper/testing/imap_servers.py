@@ -75,8 +75,13 @@ class ImapServer:
             with (self.root / "pymap-etc-shadow").open("a") as shadow:
                 shadow.write(f"{username}:{BuiltinHash().hash(password)}:::::::\n")
         else:
-            with (self.root / "users").open("a") as users:
+            users_path = self.root / "users"
+            previous = users_path.stat().st_mtime
+            with users_path.open("a") as users:
                 users.write(f"{username}:{{PLAIN}}{password}\n")
+            # Dovecot re-reads the file when its mtime (in whole seconds) changes: make sure it does.
+            stamp = max(int(previous) + 1, int(time.time()))
+            os.utime(users_path, (stamp, stamp))
         self.users[username] = password
 
     # --- acting as another mail client -------------------------------------------------------------
