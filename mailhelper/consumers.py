@@ -15,6 +15,9 @@ class UserEventsConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not self.scope.get("otp_verified", False):
+            # Accept only to say why: a close code the page understands stops it from reconnecting,
+            # whereas a refused handshake looks like a network error. No group is joined.
+            await self.accept()
             await self.close(code=4401)
             return
         self.group_name = user_group_name(user.pk)

