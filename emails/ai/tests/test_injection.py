@@ -35,7 +35,8 @@ def test_visible_instructions_to_an_ai_are_flagged(language: str) -> None:
 def test_ordinary_mail_about_ignoring_and_instructions_is_not_flagged(language: str) -> None:
     """GIVEN ordinary mail that says "ignore" and "instructions" WHEN scanned THEN not flagged."""
     report = injection_scan(text=ORDINARY[language])
-    assert not report.flagged and report.reasons == (), report
+    assert not report.flagged, report
+    assert report.reasons == (), report
 
 
 @pytest.mark.parametrize(
