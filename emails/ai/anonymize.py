@@ -541,7 +541,8 @@ def names_discover(text: str) -> list[str]:
             continue
         # "Hi Anna and Tom," → both; the regex stops at the first conjunction, so pick up the rest.
         rest = text[m.end(2) : text.find("\n", m.end(2)) if "\n" in text[m.end(2) :] else len(text)]
-        add(names)
+        for part in re.split(r"\s+(?:and|und|et|e|&)\s+", names):
+            add(part)
         for extra in re.findall(rf"(?:and|und|et|e|&|,)\s+((?:{_NAME_TOKEN})(?:\s+{_NAME_TOKEN})?)", rest):
             add(extra)
     lines = text.splitlines()
