@@ -1,7 +1,5 @@
 """In Debian's Chromium: a page from the real ASGI server receives a live event over its websocket."""
 
-import threading
-
 import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
@@ -20,11 +18,6 @@ def test_page_receives_a_live_event(asgi_server, alice, page: Page):
     page.goto(asgi_server + "/")
     expect(page.locator("#live-status")).to_have_attribute("data-state", "online", timeout=15000)
 
-    # Playwright's loop owns this thread; send from another one, as a worker process would.
-    sender = threading.Thread(
-        target=user_event_send, kwargs={"user_id": alice.pk, "event": "sync.progress", "data": {"done": 3, "total": 10}}
-    )
-    sender.start()
-    sender.join(timeout=10)
+    user_event_send(user_id=alice.pk, event="sync.progress", data={"done": 3, "total": 10})
     expect(page.locator("#event-log")).to_contain_text("sync.progress", timeout=10000)
     expect(page.locator("#event-log")).to_contain_text('"done":3')
