@@ -557,10 +557,15 @@ def names_discover(text: str) -> list[str]:
         _signature_names(lines, text.count("\n", 0, m.start()) + 1, add)
     for m in _NAME_BEFORE_ADDRESS_RE.finditer(text):
         quoted, plain = m.group(1), m.group(2)
-        candidate = quoted if quoted is not None else plain
-        if candidate:
-            # "Schmidt, Anna" is one person; "Anna Schmidt" too.
-            add(candidate.replace(",", " ") if quoted is not None else candidate)
+        if quoted is not None:
+            add(quoted.replace(",", " "))  # "Schmidt, Anna" is one person
+        elif plain:
+            # "schrieb Julia Keller <…>": the name is the longest run of name-like words before the address.
+            tokens = plain.replace(",", " ").split()
+            for index in range(len(tokens)):
+                if _is_name_like(" ".join(tokens[index:])):
+                    add(" ".join(tokens[index:]))
+                    break
     return found
 
 
