@@ -34,6 +34,11 @@ for _model in (TOTPDevice, StaticDevice):
         admin.site.unregister(_model)
 
 
+def _operator(request: HttpRequest) -> User | None:
+    """The staff user acting in the admin (the admin is closed to anyone else)."""
+    return request.user if isinstance(request.user, User) else None
+
+
 class UserSessionInline(admin.TabularInline):
     model = UserSession
     fields = ("device", "ip", "created_at", "last_seen_at")
@@ -117,7 +122,7 @@ class MailhelperUserAdmin(UserAdmin):
     @admin.action(description=_("Unlock (clear failed attempts and lockout)"))
     def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
-            lockout_release(user=user, actor=request.user, request=request)
+            lockout_release(user=user, actor=_operator(request), request=request)
         self.message_user(
             request, ngettext("%d user unlocked.", "%d users unlocked.", len(queryset)) % len(queryset)
         )
@@ -125,7 +130,7 @@ class MailhelperUserAdmin(UserAdmin):
     @admin.action(description=_("Reset 2FA (they enrol again at the next login)"))
     def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
-            otp_reset(user=user, actor=request.user, request=request)
+            otp_reset(user=user, actor=_operator(request), request=request)
         self.message_user(
             request,
             ngettext("2FA reset for %d user.", "2FA reset for %d users.", len(queryset)) % len(queryset),
@@ -134,7 +139,7 @@ class MailhelperUserAdmin(UserAdmin):
     @admin.action(description=_("Deactivate (block login, end sessions)"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
-            user_deactivate(user=user, actor=request.user, request=request)
+            user_deactivate(user=user, actor=_operator(request), request=request)
         self.message_user(
             request, ngettext("%d user deactivated.", "%d users deactivated.", len(queryset)) % len(queryset)
         )
@@ -152,7 +157,7 @@ class InviteAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        link = invite_create(created_by=request.user, email=obj.email, note=obj.note, request=request)
+        link = invite_create(created_by=_operator(request), email=obj.email, note=obj.note, request=request)
         obj.pk = link.invite.pk
         obj.refresh_from_db()
         self.message_user(

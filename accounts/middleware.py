@@ -80,6 +80,6 @@ class VerifiedSessionRequiredMiddleware:
             return _redirect(request, login_url)
         if getattr(view_func, UNVERIFIED_ATTRIBUTE, False):
             return None
-        if not user.is_verified():
+        if not getattr(user, "is_verified", lambda: False)():
             return _redirect(request, reverse("accounts:otp_verify"))
         return None

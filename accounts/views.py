@@ -49,6 +49,18 @@ from accounts.services.setup import SetupUnavailable, first_admin_create, setup_
 from accounts.services.users import password_change
 from mailhelper.net import client_ip
 
+
+class UserRequest(HttpRequest):
+    """A request past VerifiedSessionRequiredMiddleware: every non-public view has a logged-in user."""
+
+    user: User
+
+
+def session_is_verified(user: Any) -> bool:
+    """Whether django-otp's middleware marked this user's session as having passed the second factor."""
+    return bool(getattr(user, "is_verified", lambda: False)())
+
+
 NEXT_SESSION_KEY = "accounts_next"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -87,7 +99,7 @@ def _locked_response(request: HttpRequest, until: datetime) -> HttpResponse:
 @never_cache
 @ratelimit(group="login", key=_ip_key, rate=_rate("RATELIMIT_LOGIN"), method="POST", block=True)
 def login_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_verified():
+    if request.user.is_authenticated and session_is_verified(request.user):
         return redirect(_safe_next(request, request.GET.get("next")) or reverse(settings.LOGIN_REDIRECT_URL))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -134,9 +146,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("token")
 @never_cache
 @ratelimit(group="otp", key=_ip_key, rate=_rate("RATELIMIT_OTP"), method="POST", block=True)
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: UserRequest) -> HttpResponse:
     user = request.user
-    if user.is_verified():
+    if session_is_verified(user):
         return redirect(_after_login_url(request))
     if not user_has_totp(user=user):
         return redirect("accounts:otp_setup")
@@ -171,7 +183,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("token")
 @never_cache
 @ratelimit(group="otp", key=_ip_key, rate=_rate("RATELIMIT_OTP"), method="POST", block=True)
-def otp_setup(request: HttpRequest) -> HttpResponse:
+def otp_setup(request: UserRequest) -> HttpResponse:
     """Enrolment; only for users without a confirmed device (a password alone must not add a device)."""
     user = request.user
     if user_has_totp(user=user):
@@ -200,7 +212,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: UserRequest) -> HttpResponse:
     return render(
         request, "accounts/security.html", {"recovery_remaining": recovery_codes_remaining(user=request.user)}
     )
@@ -208,7 +220,7 @@ def security(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @never_cache
-def recovery_codes_new(request: HttpRequest) -> HttpResponse:
+def recovery_codes_new(request: UserRequest) -> HttpResponse:
     codes = recovery_codes_regenerate(user=request.user, request=request)
     return render(
         request,
@@ -221,13 +233,13 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: UserRequest) -> HttpResponse:
     rows = sessions_for_user(user=request.user, current_session_key=request.session.session_key)
     return render(request, "accounts/sessions.html", {"sessions": rows})
 
 
 @require_POST
-def session_revoke_view(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_revoke_view(request: UserRequest, session_id: int) -> HttpResponse:
     tracked = get_object_or_404(user_sessions_live(user=request.user).select_related("user"), pk=session_id)
     is_current = tracked.session_key == request.session.session_key
     session_revoke(tracked=tracked, actor=request.user, request=request)
@@ -239,7 +251,7 @@ def session_revoke_view(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @require_POST
-def sessions_revoke_all_view(request: HttpRequest) -> HttpResponse:
+def sessions_revoke_all_view(request: UserRequest) -> HttpResponse:
     sessions_revoke_all(user=request.user, actor=request.user, request=request, reason="logout everywhere")
     logout(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
@@ -250,7 +262,7 @@ def sessions_revoke_all_view(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters()
 @never_cache
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: UserRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         old_key = request.session.session_key
@@ -387,7 +399,7 @@ def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-def invites(request: HttpRequest) -> HttpResponse:
+def invites(request: UserRequest) -> HttpResponse:
     if not user_can_invite(user=request.user):
         raise PermissionDenied
     form = InviteForm(request.POST or None)
