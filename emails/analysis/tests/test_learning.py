@@ -46,7 +46,8 @@ def test_training_reports_cross_validated_accuracy(trained):
         report = trained.accuracy[name]
         assert report.trained
         assert report.cv_folds == 5
-        assert report.cv_accuracy is not None and report.cv_accuracy >= 0.9
+        assert report.cv_accuracy is not None
+        assert report.cv_accuracy >= 0.9
         assert report.majority_baseline == 0.5
 
 
