@@ -1,19 +1,36 @@
 """Folders, messages (with the logical message that survives moves), the user-action journal, sync runs."""
 
+from emails.models.ai_settings import AIProvider, AIProviderSettings
+from emails.models.cloud_log import CloudRequestLog
+from emails.models.content import MessageContent
 from emails.models.folder import FolderRole, MailFolder
 from emails.models.message import LogicalMessage, Message
 from emails.models.operations import OperationKind, OperationStatus, PendingOperation
+from emails.models.processing import Processing, ProcessingStage
+from emails.models.senders import SenderRule, SenderRuleKind
 from emails.models.sync import SyncRun, SyncRunStatus, SyncTrigger
+from emails.models.triage import Triage, TriageCategory, TriageColour
 
 __all__ = [
+    "AIProvider",
+    "AIProviderSettings",
+    "CloudRequestLog",
     "FolderRole",
     "LogicalMessage",
     "MailFolder",
     "Message",
+    "MessageContent",
     "OperationKind",
     "OperationStatus",
     "PendingOperation",
+    "Processing",
+    "ProcessingStage",
+    "SenderRule",
+    "SenderRuleKind",
     "SyncRun",
     "SyncRunStatus",
     "SyncTrigger",
+    "Triage",
+    "TriageCategory",
+    "TriageColour",
 ]
