@@ -1,7 +1,7 @@
 """The sync engine: bring the local copy of every selected folder of an account in step with the server.
 
 One sync per account at a time (a Redis lock that expires if the worker dies and is extended after every
-batch); per folder one SELECT (read-only), a UIDVALIDITY check, new mail by UID above the last seen one,
+batch); per folder one SELECT, a UIDVALIDITY check, new mail by UID above the last seen one,
 a newest-first backfill on a first sync, expunges mirrored and flags kept in step (CONDSTORE when the
 server has it, a full flag scan otherwise). Every batch is committed with the folder's cursors, so a crash
 resumes without fetching stored mail again. See docs/sync.md.
@@ -43,7 +43,7 @@ FETCH_ITEMS = [b"UID", b"FLAGS", b"INTERNALDATE", b"RFC822.SIZE", b"BODY.PEEK[]"
 ProgressSink = Callable[[str, dict[str, Any]], None]
 
 
-class LockLost(SyncError):  # noqa: N818
+class LockLost(SyncError):
     """Our sync lock expired and someone else holds it now: stop without writing more."""
 
 
@@ -247,7 +247,10 @@ def account_mark_needs_reauth(*, account: MailAccount, error: str) -> None:
 
 def _folder_sync(*, client: IMAPClient, folder: MailFolder, context: _RunContext) -> None:
     try:
-        info = client.select_folder(folder.raw_name, readonly=True)
+        # SELECT, not EXAMINE: BODY.PEEK[] leaves \Seen alone either way, and a read-write SELECT lets a
+        # Maildir server move delivered mail out of new/ (with EXAMINE Dovecot rescans new/ every time:
+        # 0.4 s per SELECT at 10k messages). We never CLOSE, so nothing is expunged by us.
+        info = client.select_folder(folder.raw_name, readonly=False)
     except imaplib.IMAP4.abort:
         raise
     except imaplib.IMAP4.error as exc:  # vanished between LIST and SELECT: the next LIST tidies up

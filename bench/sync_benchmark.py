@@ -1,0 +1,251 @@
+"""Sync engine benchmark: Dovecot -> PostgreSQL, next to two bare-Python loops over the same mailbox.
+
+    .venv/bin/python bench/sync_benchmark.py [--sizes 1000,10000] [--append-to docs/benchmarks.md]
+
+Starts its own embedded PostgreSQL + Redis and an unprivileged Dovecot in temporary folders, seeds one
+INBOX per size from ../shared/corpus (mime + spam_ham .eml files, round-robin, each copy with a fresh
+Message-ID), then measures in this order, in one process:
+1. ``account_sync`` initial sync (fetch + parse + store, everything the engine does), and the peak RSS growth;
+2. a no-change re-sync;
+3. bare loop: IMAPClient fetch of every message + ``email.message_from_bytes(policy=policy.default)``
+   reading the headers and text/html bodies;
+4. the same with ``compat32`` (``decode_header`` + ``get_payload(decode=True)``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import os
+import platform
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from email.header import decode_header
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def corpus_messages() -> list[bytes]:
+    root = Path(os.environ.get("MAILHELPER_CORPUS", REPO.parent / "shared" / "corpus"))
+    files = sorted([*root.joinpath("mime").rglob("*.eml"), *root.joinpath("spam_ham").rglob("*.eml")])
+    random.Random(42).shuffle(files)
+    return [f.read_bytes() for f in files]
+
+
+def seed(server, username: str, count: int, sources: list[bytes]) -> int:
+    """Write ``count`` messages straight into the user's Maildir (as Dovecot's user); returns bytes."""
+    maildir = server.root / "mail" / username
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    total = 0
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    for i in range(count):
+        raw = sources[i % len(sources)]
+        date = (start + timedelta(minutes=157 * i)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        header = f"Message-ID: <bench-{i}@bench.example>\r\nDate: {date}\r\n".encode()
+        body = header + b"\n".join(
+            line for line in raw.split(b"\n") if not line.lower().startswith((b"message-id:", b"date:"))
+        )
+        # Delivered mail as a client already saw it: cur/ with the size in the name (Dovecot's own format).
+        flags = "S" if i % 10 < 7 else ""
+        path = maildir / "cur" / f"{1700000000 + i}.M{i}P1.bench,S={len(body)}:2,{flags}"
+        path.write_bytes(body)
+        total += len(body)
+    if os.geteuid() == 0:
+        for path in [server.root / "mail", maildir, *maildir.rglob("*")]:
+            shutil.chown(path, user="nobody", group="nogroup")
+    return total
+
+
+def bare_loop(server, username: str, *, modern: bool) -> float:
+    from imapclient import IMAPClient
+
+    started = time.perf_counter()
+    client = IMAPClient("127.0.0.1", port=server.port, ssl=False, timeout=60)
+    client.login(username, "secret")
+    client.select_folder("INBOX", readonly=True)
+    uids = client.search(["ALL"])
+    for begin in range(0, len(uids), 200):
+        for data in client.fetch(uids[begin : begin + 200], [b"FLAGS", b"BODY.PEEK[]"]).values():
+            raw = data[b"BODY[]"]
+            if modern:
+                msg = email.message_from_bytes(raw, policy=email.policy.default)
+                for name in (
+                    "subject",
+                    "from",
+                    "to",
+                    "cc",
+                    "date",
+                    "message-id",
+                    "in-reply-to",
+                    "references",
+                ):
+                    try:
+                        str(msg.get(name, ""))
+                    except Exception:
+                        pass
+                for part in msg.walk():
+                    if part.get_content_type() in ("text/plain", "text/html") and not part.is_attachment():
+                        try:
+                            part.get_content()
+                        except Exception:
+                            part.get_payload(decode=True)
+            else:
+                msg = email.message_from_bytes(raw)
+                for name in (
+                    "subject",
+                    "from",
+                    "to",
+                    "cc",
+                    "date",
+                    "message-id",
+                    "in-reply-to",
+                    "references",
+                ):
+                    try:
+                        decode_header(str(msg.get(name, "")))
+                    except Exception:
+                        pass
+                for part in msg.walk():
+                    if part.get_content_type() in ("text/plain", "text/html"):
+                        payload = part.get_payload(decode=True) or b""
+                        try:
+                            payload.decode(part.get_content_charset() or "ascii", "replace")
+                        except LookupError:
+                            payload.decode("latin-1")
+    client.logout()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--append-to", default="")
+    parser.add_argument("--skip-bare", action="store_true", help="only the sync engine (for quick checks)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    root = Path(tempfile.mkdtemp(prefix="mailhelper-bench-"))
+    root.chmod(0o755)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailhelper.settings.test")
+    from mailhelper.embedded import servers_start
+
+    servers = servers_start(root=root, database="bench", persistent=False)
+    if servers.database_url:
+        os.environ["DATABASE_URL"] = servers.database_url
+    if servers.redis_url:
+        os.environ["REDIS_URL"] = servers.redis_url
+    import logging
+
+    import django
+
+    django.setup()
+    logging.disable(logging.WARNING)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from accounts.models import User
+    from accounts.models.mail_account import MailAccount
+    from emails.models import Message
+    from emails.services.sync import account_sync
+    from mailhelper.testing.imap_servers import dovecot_start
+
+    server = dovecot_start()
+    sources = corpus_messages()
+    owner = User.objects.create(username="bench")
+    rows = []
+    try:
+        for size in sizes:
+            username = f"bench{size}"
+            server.user_add(username, "secret")
+            wire_bytes = seed(server, username, size, sources)
+            account = MailAccount(
+                owner=owner,
+                name=username,
+                imap_host="127.0.0.1",
+                imap_port=server.port,
+                imap_security="none",
+                username=username,
+            )
+            account.password_set("secret")
+            account.save()
+            rss_before = rss_mb()
+            started = time.perf_counter()
+            report = account_sync(account=account, time_budget=3600)
+            initial = time.perf_counter() - started
+            rss_growth = rss_mb() - rss_before
+            stored = Message.objects.filter(account=account).count()
+            started = time.perf_counter()
+            again = account_sync(account=account)
+            resync = time.perf_counter() - started
+            assert again.new == 0 and stored == size, (again, stored)
+            started = time.perf_counter()
+            if os.environ.get("BENCH_PROFILE"):
+                import cProfile
+
+                cProfile.runctx("account_sync(account=account)", globals(), locals(), sort="cumtime")
+            else:
+                account_sync(account=account)
+            resync2 = time.perf_counter() - started
+            print(f"first re-sync {again}, second re-sync {resync2 * 1000:.0f} ms", flush=True)
+            if args.skip_bare:
+                continue
+            modern = bare_loop(server, username, modern=True)
+            compat = bare_loop(server, username, modern=False)
+            rows.append((size, wire_bytes, initial, resync, rss_growth, modern, compat, report.status))
+            print(
+                f"{size:>6} msgs ({wire_bytes / 1e6:.1f} MB): sync {initial:.2f}s = {size / initial:.0f} msg/s, "
+                f"no-change re-sync {resync * 1000:.0f} ms, peak RSS growth {rss_growth:.0f} MB | "
+                f"bare policy.default {modern:.2f}s = {size / modern:.0f} msg/s | "
+                f"bare compat32 {compat:.2f}s = {size / compat:.0f} msg/s",
+                flush=True,
+            )
+    finally:
+        server.stop()
+        servers.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+    if args.append_to:
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        lines = [
+            "",
+            f"## Sync engine: Dovecot → PostgreSQL ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
+            "",
+            f"Machine: {os.cpu_count()} CPU ({cpu}), Python {platform.python_version()}, {platform.platform()}; "
+            "Dovecot and embedded PostgreSQL 18 on the same machine, warm page cache.",
+            f"Command: `.venv/bin/python bench/sync_benchmark.py --sizes {args.sizes} --append-to {args.append_to}`",
+            "",
+            "| messages | MB | initial sync s | msgs/s (incl. storage) | no-change re-sync s | peak RSS growth MB "
+            "| bare fetch + policy.default s (msgs/s) | bare fetch + compat32 s (msgs/s) |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for size, wire, initial, resync, rss, modern, compat, _status in rows:
+            lines.append(
+                f"| {size:,} | {wire / 1e6:.1f} | {initial:.2f} | {size / initial:.0f} | {resync:.3f} | {rss:.0f} "
+                f"| {modern:.2f} ({size / modern:.0f}) | {compat:.2f} ({size / compat:.0f}) |"
+            )
+        with open(args.append_to, "a") as out:
+            out.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
