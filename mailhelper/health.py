@@ -6,11 +6,10 @@ import json
 import time
 from dataclasses import dataclass, field
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
-import redis
-
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,10 @@ def _database_status() -> str:
         return f"error: {type(exc).__name__}"
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def health_check() -> HealthReport:
     database = _database_status()
     try:
@@ -60,7 +63,7 @@ def health_check() -> HealthReport:
     except Exception as exc:
         return HealthReport(database=database, redis=f"error: {type(exc).__name__}")
     now = time.time()
-    workers = {host.decode(): round(now - float(ts), 1) for host, ts in beats.items()}
+    workers = {_text(host): round(now - float(ts), 1) for host, ts in beats.items()}
     return HealthReport(database=database, redis=redis_status, workers=workers)
 
 

@@ -60,17 +60,38 @@ class Launcher:
             print(f"  PostgreSQL (embedded, pgvector): {self.servers.database_url}", flush=True)
         if self.servers.redis_url:
             os.environ["REDIS_URL"] = self.servers.redis_url
-            print(f"  Redis (embedded): {self.servers.redis_url}, data in {self.var_dir / 'redis'}", flush=True)
+            print(
+                f"  Redis (embedded): {self.servers.redis_url}, data in {self.var_dir / 'redis'}", flush=True
+            )
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("seed_schedules")
         celery = [sys.executable, "-m", "celery", "-A", "mailhelper"]
-        self.spawn("worker-default-sync", [*celery, "worker", "-Q", "default,sync", "-c", "2", "-n",
-                                           "default@%h", "--loglevel=INFO"])
-        self.spawn("worker-ai", [*celery, "worker", "-Q", "ai", "--pool=threads", "-c", "8", "-n", "ai@%h",
-                                 "--loglevel=INFO"])
+        self.spawn(
+            "worker-default-sync",
+            [*celery, "worker", "-Q", "default,sync", "-c", "2", "-n", "default@%h", "--loglevel=INFO"],
+        )
+        self.spawn(
+            "worker-ai",
+            [*celery, "worker", "-Q", "ai", "--pool=threads", "-c", "8", "-n", "ai@%h", "--loglevel=INFO"],
+        )
         self.spawn("beat", [*celery, "beat", "--loglevel=INFO"])
-        self.spawn("web", [sys.executable, "-m", "uvicorn", "mailhelper.asgi:application", "--host", self.host,
-                           "--port", str(self.port), "--ws", "websockets", "--lifespan", "off"])
+        self.spawn(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "mailhelper.asgi:application",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--ws",
+                "websockets",
+                "--lifespan",
+                "off",
+            ],
+        )
         self.wait_for_http()
         self.announce()
 
@@ -79,7 +100,7 @@ class Launcher:
         url = f"http://{self.host}:{self.port}/healthz"
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own loopback URL
+                urllib.request.urlopen(url, timeout=2)
                 return
             except urllib.error.HTTPError:
                 return  # it answers (503 until a worker beats): good enough
@@ -90,7 +111,10 @@ class Launcher:
     def announce(self) -> None:
         url = f"http://{self.host}:{self.port}/"
         print(f"\nmailhelper is running at {url}", flush=True)
-        if os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".dev") and os.environ.get("DEMO_MODE", "true") != "false":
+        if (
+            os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".dev")
+            and os.environ.get("DEMO_MODE", "true") != "false"
+        ):
             self.manage("demo_user", check=False)
         else:
             self.manage("setup_token", "--base-url", url, check=False)

@@ -49,7 +49,9 @@ class LogfmtFormatter(logging.Formatter):
 
 
 @contextmanager
-def log_context(*, request_id: str | None = None, user_id: object = None, task_id: str | None = None) -> Iterator[None]:
+def log_context(
+    *, request_id: str | None = None, user_id: object = None, task_id: str | None = None
+) -> Iterator[None]:
     """Bind ids for the duration of a block (a request, a task)."""
     tokens = []
     if request_id is not None:

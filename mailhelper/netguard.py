@@ -29,11 +29,11 @@ class NetguardError(Exception):
     """An outbound connection must not (or cannot) be made; ``str(exc)`` is a human message."""
 
 
-class HostNotFound(NetguardError):  # noqa: N818 (domain wording)
+class HostNotFound(NetguardError):
     """The host name does not resolve (typo, unknown domain, DNS down)."""
 
 
-class AddressNotAllowed(NetguardError):  # noqa: N818
+class AddressNotAllowed(NetguardError):
     """The host resolves to an address outbound connections may not reach."""
 
 

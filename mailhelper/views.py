@@ -14,6 +14,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:
+    body: str
     try:
         body = render_to_string(template, request=request)
     except Exception:  # an error page must never fail itself

@@ -297,3 +297,31 @@ SYNC_MANUAL_MIN_INTERVAL_SECONDS = env.int("SYNC_MANUAL_MIN_INTERVAL_SECONDS", d
 # Retries of a sync that failed for a transient reason (exponential backoff with jitter, capped).
 SYNC_MAX_RETRIES = env.int("SYNC_MAX_RETRIES", default=5)
 SYNC_RETRY_BACKOFF_MAX_SECONDS = env.int("SYNC_RETRY_BACKOFF_MAX_SECONDS", default=600)
+
+# --- Triage pipeline (emails.pipeline) and AI providers ---------------------------------------------------
+# The analyzer a new user starts with: local (no LLM), ollama, openai or anthropic.
+AI_DEFAULT_PROVIDER = env.str("AI_DEFAULT_PROVIDER", default="local")
+# Per user, provider and UTC day; 0 = unlimited. Over budget, mail gets the local analyzer.
+AI_BUDGET_TOKENS_PER_DAY = env.int("AI_BUDGET_TOKENS_PER_DAY", default=200_000)
+AI_BUDGET_REQUESTS_PER_DAY = env.int("AI_BUDGET_REQUESTS_PER_DAY", default=500)
+# A worker holds a stage this long; a crashed worker's stage is claimable again after it.
+PIPELINE_LEASE_SECONDS = env.int("PIPELINE_LEASE_SECONDS", default=300)
+# The analyze stage (an LLM call with the provider's own retries) gets a longer lease.
+PIPELINE_ANALYZE_LEASE_SECONDS = env.int("PIPELINE_ANALYZE_LEASE_SECONDS", default=900)
+# Claims of one stage before the message is parked (visible with its last error).
+PIPELINE_MAX_ATTEMPTS = env.int("PIPELINE_MAX_ATTEMPTS", default=5)
+# Retry backoff: base · 2^(attempt-1) seconds, capped, plus up to 25 % jitter.
+PIPELINE_RETRY_BASE_SECONDS = env.int("PIPELINE_RETRY_BASE_SECONDS", default=30)
+PIPELINE_RETRY_MAX_SECONDS = env.int("PIPELINE_RETRY_MAX_SECONDS", default=3600)
+# The sweeper re-queues unfinished messages whose last enqueue is older than this (lost to a broker outage).
+PIPELINE_REQUEUE_AFTER_SECONDS = env.int("PIPELINE_REQUEUE_AFTER_SECONDS", default=600)
+# Messages per processing task, and at most this many re-queued per sweep.
+PIPELINE_BATCH_SIZE = env.int("PIPELINE_BATCH_SIZE", default=25)
+PIPELINE_SWEEP_LIMIT = env.int("PIPELINE_SWEEP_LIMIT", default=2000)
+# Previous messages of the same thread sent (anonymized) with an LLM request, and their length each.
+PIPELINE_THREAD_CONTEXT_MESSAGES = env.int("PIPELINE_THREAD_CONTEXT_MESSAGES", default=3)
+PIPELINE_THREAD_CONTEXT_CHARS = env.int("PIPELINE_THREAD_CONTEXT_CHARS", default=1200)
+# Body characters sent to an LLM.
+PIPELINE_LLM_BODY_CHARS = env.int("PIPELINE_LLM_BODY_CHARS", default=8000)
+# Retraining waits this long after the last label change (labels in a burst train once).
+TRAINING_RETRAIN_DELAY_SECONDS = env.int("TRAINING_RETRAIN_DELAY_SECONDS", default=120)

@@ -16,18 +16,22 @@ from accounts.models import User
 TEST_PASSWORD = "correct horse battery staple 42"
 
 
-def user_create(*, username: str, password: str = TEST_PASSWORD, with_totp: bool = True, **fields: Any) -> User:
+def user_create(
+    *, username: str, password: str = TEST_PASSWORD, with_totp: bool = True, **fields: Any
+) -> User:
     """A user; with a confirmed TOTP device unless ``with_totp`` is False (the enrolment tests want none)."""
-    user = User.objects.create_user(username=username, email=f"{username}@example.org", password=password, **fields)
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.org", password=password, **fields
+    )
     if with_totp:
         TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     return user
 
 
 def totp_device(user: User) -> TOTPDevice:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first() or TOTPDevice.objects.create(
-        user=user, name="default", confirmed=True
-    )
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by(
+        "pk"
+    ).first() or TOTPDevice.objects.create(user=user, name="default", confirmed=True)
 
 
 def verified_session_key(user: User) -> str:

@@ -80,18 +80,22 @@ def process_start(*, name: str, args: list[str], env: dict[str, str], log_dir: P
     return ManagedProcess(process=process, log_path=log_path, name=name)
 
 
-def wait_until(check: Callable[[], bool], *, timeout: float, what: str, process: ManagedProcess) -> None:
+def wait_until(
+    check: Callable[[], bool], *, timeout: float, what: str, process: ManagedProcess | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.process.poll() is not None:
+        if process is not None and process.process.poll() is not None:
             raise RuntimeError(f"{what}: the process exited early\n{process.log_tail()}")
         if check():
             return
         time.sleep(0.1)
-    raise RuntimeError(f"{what}: not ready after {timeout}s\n{process.log_tail()}")
+    raise RuntimeError(f"{what}: not ready after {timeout}s\n{process.log_tail() if process else ''}")
 
 
-def worker_start(*, log_dir: Path, queues: str = "default,sync,ai", extra_env: dict[str, str] | None = None) -> tuple[ManagedProcess, str]:
+def worker_start(
+    *, log_dir: Path, queues: str = "default,sync,ai", extra_env: dict[str, str] | None = None
+) -> tuple[ManagedProcess, str]:
     """A real Celery worker subprocess; returns it and its hostname once its heartbeat is seen."""
     from django.conf import settings
 
@@ -99,14 +103,36 @@ def worker_start(*, log_dir: Path, queues: str = "default,sync,ai", extra_env: d
 
     hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
     args = [
-        sys.executable, "-m", "celery", "-A", "mailhelper", "worker", "--pool=solo", "--loglevel=INFO",
-        "-Q", queues, "-n", hostname, "--without-gossip", "--without-mingle",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "mailhelper",
+        "worker",
+        "--pool=solo",
+        "--loglevel=INFO",
+        "-Q",
+        queues,
+        "-n",
+        hostname,
+        "--without-gossip",
+        "--without-mingle",
     ]
     process = process_start(
-        name=f"worker-{hostname.split('@')[0]}", args=args, env=test_database_env(**(extra_env or {})), log_dir=log_dir
+        name=f"worker-{hostname.split('@')[0]}",
+        args=args,
+        env=test_database_env(**(extra_env or {})),
+        log_dir=log_dir,
     )
     redis = broker_redis()
-    wait_until(lambda: redis.hexists((extra_env or {}).get("WORKER_HEARTBEAT_KEY", settings.WORKER_HEARTBEAT_KEY), hostname), timeout=60, what="celery worker", process=process)
+    wait_until(
+        lambda: redis.hexists(
+            (extra_env or {}).get("WORKER_HEARTBEAT_KEY", settings.WORKER_HEARTBEAT_KEY), hostname
+        ),
+        timeout=60,
+        what="celery worker",
+        process=process,
+    )
     return process, hostname
 
 
@@ -114,8 +140,18 @@ def asgi_server_start(*, log_dir: Path) -> tuple[ManagedProcess, str]:
     """The real ASGI server (uvicorn: HTTP + websockets) as a subprocess; returns it and its base URL."""
     port = free_port()
     args = [
-        sys.executable, "-m", "uvicorn", "mailhelper.asgi:application", "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "warning", "--lifespan", "off",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "mailhelper.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--lifespan",
+        "off",
     ]
     process = process_start(name="asgi", args=args, env=test_database_env(), log_dir=log_dir)
     base_url = f"http://127.0.0.1:{port}"

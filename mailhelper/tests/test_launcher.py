@@ -21,11 +21,19 @@ pytestmark = pytest.mark.slow
 
 
 def _launch(var_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env.update({"DJANGO_SETTINGS_MODULE": "mailhelper.settings.dev", "PYTHONUNBUFFERED": "1"})
     return subprocess.Popen(
         [sys.executable, "-m", "mailhelper.launcher", "--port", str(port), "--var-dir", str(var_dir)],
-        cwd=REPO, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=REPO,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -45,7 +53,9 @@ def _wait_http(url: str, launcher: subprocess.Popen[bytes], log: Path, timeout: 
 def _processes_of(launcher_pid: int, var_dir: Path, log: Path) -> set[int]:
     """Everything the launcher started: its descendants and the servers that daemonised out of the tree."""
     pids = {p.pid for p in psutil.Process(launcher_pid).children(recursive=True)}
-    redis_port = int(re.search(r"Redis \(embedded\): redis://127.0.0.1:(\d+)", log.read_text()).group(1))
+    found = re.search(r"Redis \(embedded\): redis://127.0.0.1:(\d+)", log.read_text())
+    assert found, log.read_text()
+    redis_port = int(found.group(1))
     pids |= {c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == redis_port and c.pid}
     for proc in psutil.process_iter(["pid", "cmdline"]):
         if str(var_dir) in " ".join(proc.info["cmdline"] or []):

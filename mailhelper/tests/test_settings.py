@@ -84,7 +84,9 @@ def test_check_deploy_is_clean_with_production_settings():
 
 
 def _run_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env.update({"DJANGO_SETTINGS_MODULE": "mailhelper.settings.production", "ENCRYPTION_KEYS": FERNET_KEY})
     return env
 

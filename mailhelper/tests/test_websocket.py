@@ -1,10 +1,12 @@
 """The per-user websocket through the real ASGI server: own events only; anonymous and foreign origins refused."""
 
 import json
+
 import pytest
 from django.conf import settings
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from mailhelper.events import user_event_send
 from mailhelper.testing.auth import verified_session_key
@@ -16,11 +18,11 @@ def _ws_url(base_url: str) -> str:
     return base_url.replace("http://", "ws://") + "/ws/events/"
 
 
-def _connect(base_url: str, *, session_key: str | None, origin: str | None) -> ClientConnection:
+def _connect(base_url: str, *, session_key: str | None, origin: str) -> ClientConnection:
     headers = {}
     if session_key:
         headers["Cookie"] = f"{settings.SESSION_COOKIE_NAME}={session_key}"
-    return connect(_ws_url(base_url), additional_headers=headers, origin=origin, open_timeout=10)
+    return connect(_ws_url(base_url), additional_headers=headers, origin=Origin(origin), open_timeout=10)
 
 
 def _ready(socket: ClientConnection) -> None:
@@ -32,9 +34,10 @@ def _ready(socket: ClientConnection) -> None:
 def test_user_receives_own_events_and_not_another_users(asgi_server, alice, bob):
     """GIVEN alice and bob connected WHEN an event goes to each group THEN each sees only their own."""
     origin = asgi_server
-    with _connect(asgi_server, session_key=verified_session_key(alice), origin=origin) as alice_ws, _connect(
-        asgi_server, session_key=verified_session_key(bob), origin=origin
-    ) as bob_ws:
+    with (
+        _connect(asgi_server, session_key=verified_session_key(alice), origin=origin) as alice_ws,
+        _connect(asgi_server, session_key=verified_session_key(bob), origin=origin) as bob_ws,
+    ):
         _ready(alice_ws)
         _ready(bob_ws)
         user_event_send(user_id=bob.pk, event="sync.finished", data={"secret": "bob-only"})
@@ -74,7 +77,9 @@ def test_unverified_session_is_refused(asgi_server, alice):
 def test_cross_origin_websocket_is_refused(asgi_server, alice):
     """GIVEN a verified session but a foreign Origin WHEN connecting THEN the handshake is rejected."""
     with pytest.raises((InvalidStatus, ConnectionClosed)):
-        with _connect(asgi_server, session_key=verified_session_key(alice), origin="http://evil.example") as socket:
+        with _connect(
+            asgi_server, session_key=verified_session_key(alice), origin="http://evil.example"
+        ) as socket:
             socket.recv(timeout=10)
 
 

@@ -44,11 +44,15 @@ class Command(BaseCommand):
         problems += report.worker != "ok"
         if report.database == "ok":
             pending = migrations_pending()
-            self.stdout.write(f"migrations: {len(pending)} pending" + (f" ({', '.join(pending)})" if pending else ""))
+            self.stdout.write(
+                f"migrations: {len(pending)} pending" + (f" ({', '.join(pending)})" if pending else "")
+            )
             problems += bool(pending)
         if report.redis == "ok":
             lengths = queue_lengths()
-            self.stdout.write("queues:     " + ", ".join(f"{name}={count}" for name, count in lengths.items()))
+            self.stdout.write(
+                "queues:     " + ", ".join(f"{name}={count}" for name, count in lengths.items())
+            )
         if problems:
             raise CommandError(f"{problems} problem(s) found")
         self.stdout.write(self.style.SUCCESS("all good"))

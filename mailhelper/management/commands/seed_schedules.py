@@ -45,7 +45,12 @@ class Command(BaseCommand):
                 interval, _ = IntervalSchedule.objects.get_or_create(
                     every=int(spec["interval"]), period=IntervalSchedule.SECONDS
                 )
-                values = {"task": spec["task"], "interval": interval, "queue": spec.get("queue"), "enabled": True}
+                values = {
+                    "task": spec["task"],
+                    "interval": interval,
+                    "queue": spec.get("queue"),
+                    "enabled": True,
+                }
                 task = PeriodicTask.objects.filter(name=spec["name"]).first()
                 if task is None:
                     PeriodicTask.objects.create(name=spec["name"], **values)
