@@ -3,10 +3,12 @@
 from emails.models.ai_settings import AIProvider, AIProviderSettings
 from emails.models.cloud_log import CloudRequestLog
 from emails.models.content import MessageContent
+from emails.models.embedding import MessageEmbedding
 from emails.models.folder import FolderRole, MailFolder
 from emails.models.message import LogicalMessage, Message
 from emails.models.operations import OperationKind, OperationStatus, PendingOperation
 from emails.models.processing import Processing, ProcessingStage
+from emails.models.remote_images import RemoteImageAllowance as RemoteImageAllowance
 from emails.models.senders import SenderRule, SenderRuleKind
 from emails.models.sync import SyncRun, SyncRunStatus, SyncTrigger
 from emails.models.triage import Triage, TriageCategory, TriageColour
@@ -19,6 +21,7 @@ __all__ = [
     "LogicalMessage",
     "MailFolder",
     "Message",
+    "MessageEmbedding",
     "MessageContent",
     "OperationKind",
     "OperationStatus",
