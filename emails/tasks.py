@@ -85,3 +85,6 @@ def operations_apply_task(self, account_id: int, user_id: int) -> int:
         raise self.retry(countdown=5, exc=exc) from exc
     except AuthenticationFailed:
         return 0
+
+
+from emails.pipeline.tasks import *  # noqa: F401,F403,E402
