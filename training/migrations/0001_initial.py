@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("emails", "0002_aiprovidersettings_cloudrequestlog_messagecontent_and_more"),
+        ("emails", "0002_pipeline_triage"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
