@@ -44,7 +44,7 @@ HEADER_FEATURE_NAMES = (
 )  # fmt: skip
 
 
-class ClassifierRejected(Exception):  # noqa: N818 (domain-error naming, as in CONVENTIONS.md)
+class ClassifierRejected(Exception):
     """A stored model cannot be used; the caller retrains from the labels."""
 
 

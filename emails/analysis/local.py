@@ -110,7 +110,9 @@ def local_analyze(
     sources["spam"] = Source.HEADERS if "x_spam_flag" in spam.reasons else Source.HEURISTICS
     reasons.extend(f"spam:{r}" for r in spam.reasons)
 
-    is_newsletter, newsletter_kind, newsletter_source = _newsletter(signals, parsed, text)
+    is_newsletter, newsletter_kind, newsletter_source = newsletter_detect(
+        signals=signals, parsed=parsed, text=text
+    )
     sources["newsletter"] = newsletter_source
 
     vip = _is_vip(parsed, vip_senders)
@@ -194,7 +196,11 @@ _NEWSLETTER_CONTENT = re.compile(
 )
 
 
-def _newsletter(signals: HeaderSignals, parsed: ParsedMessage, text: str) -> tuple[bool, str | None, Source]:
+def newsletter_detect(
+    *, signals: HeaderSignals, parsed: ParsedMessage, text: str
+) -> tuple[bool, str | None, Source]:
+    """(is newsletter, "bulk" | "discussion_list" | None, source): list headers first, then content cues
+    (unsubscribe footer, "view in browser"/"you receive this because", noreply sender, image-heavy HTML)."""
     if signals.is_list or signals.feedback_id:
         return True, "discussion_list" if signals.is_discussion_list else "bulk", Source.HEADERS
     tail = text[-3000:]

@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -256,7 +258,10 @@ class SpamModel:
             scoring="f1",
             n_jobs=1,
         )
-        search.fit(x, y)
+        with warnings.catch_warnings():
+            # alpha=1e-6 folds stop on max_iter with an unchanged result; the inner CV judges them anyway
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            search.fit(x, y)
         self._model = search.best_estimator_
         self.chosen_alpha = float(search.best_params_["alpha"])
         return self
