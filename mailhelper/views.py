@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """The start page is the dashboard (matrix, totals, charts, sync status)."""
+    from emails.views.dashboard import dashboard
+
+    return dashboard(request)
 
 
 def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:

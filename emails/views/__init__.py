@@ -1,0 +1,1 @@
+"""Mail pages: the dashboard (matrix, totals, charts, sync status), the message list and bulk actions."""
