@@ -8,6 +8,7 @@ from emails.models.folder import FolderRole, MailFolder
 from emails.models.message import LogicalMessage, Message
 from emails.models.operations import OperationKind, OperationStatus, PendingOperation
 from emails.models.processing import Processing, ProcessingStage
+from emails.models.remote_images import RemoteImageAllowance as RemoteImageAllowance
 from emails.models.senders import SenderRule, SenderRuleKind
 from emails.models.sync import SyncRun, SyncRunStatus, SyncTrigger
 from emails.models.triage import Triage, TriageCategory, TriageColour
