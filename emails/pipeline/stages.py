@@ -155,17 +155,18 @@ def embedding_input(logical: LogicalMessage) -> str:
 
 
 def embed_stage(logical: LogicalMessage) -> list[str]:
-    """Embed subject + new text with the local model and hand the vector to ``emails.search``."""
-    from emails.analysis.embeddings import DEFAULT_MODEL_ID, embed_texts
+    """Embed subject + new text with the configured local model and store it through ``emails.search``."""
+    from emails.analysis.embeddings import MODELS, embed_texts
 
     try:
-        from emails.search.services import vectors_store  # type: ignore[import-not-found]
-    except ImportError:  # emails.search is being written in parallel; embed later via reprocess --stage embed
+        from emails.search.vectors import embedding_model_current, vectors_store
+    except ImportError:  # emails.search not installed: embed later with ``reprocess --stage embed``
         return ["embed:store_unavailable"]
-    vectors = embed_texts([embedding_input(logical)], model_id=DEFAULT_MODEL_ID)
-    vectors_store(
-        owner_id=logical.owner_id, logical_ids=[logical.pk], model_id=DEFAULT_MODEL_ID, vectors=vectors
-    )
+    model_id, _dimension = embedding_model_current()
+    if model_id not in MODELS:  # a provider's embedding model: not computed locally (later issue)
+        return ["embed:model_not_local"]
+    vectors = embed_texts([embedding_input(logical)], model_id=model_id)
+    vectors_store(owner_id=logical.owner_id, logical_ids=[logical.pk], model_id=model_id, vectors=vectors)
     return []
 
 
