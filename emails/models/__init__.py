@@ -9,6 +9,7 @@ from emails.models.message import LogicalMessage, Message
 from emails.models.operations import OperationKind, OperationStatus, PendingOperation
 from emails.models.processing import Processing, ProcessingStage
 from emails.models.remote_images import RemoteImageAllowance as RemoteImageAllowance
+from emails.models.search import MessageSearch
 from emails.models.senders import SenderRule, SenderRuleKind
 from emails.models.sync import SyncRun, SyncRunStatus, SyncTrigger
 from emails.models.triage import Triage, TriageCategory, TriageColour
@@ -22,6 +23,7 @@ __all__ = [
     "MailFolder",
     "Message",
     "MessageEmbedding",
+    "MessageSearch",
     "MessageContent",
     "OperationKind",
     "OperationStatus",

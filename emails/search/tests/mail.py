@@ -42,7 +42,7 @@ def mail_make(
     in_reply_to: str = "",
     references: Sequence[str] = (),
     minutes: int = 0,
-    index: bool = False,
+    index: bool = True,
 ) -> Any:
     """One logical message with one copy; ``minutes`` after a fixed start. Indexed for search unless told."""
     from emails.models import LogicalMessage, Message
