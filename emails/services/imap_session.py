@@ -5,8 +5,9 @@ holding one of at most ``IMAP_MAX_CONNECTIONS_PER_ACCOUNT`` connection slots of 
 with a timeout, so a killed worker frees its slot). Errors come out as domain errors: the sync task
 retries ``ServerUnavailable`` and stops scheduling the account on ``AuthenticationFailed``.
 
-When the shared SSRF guard (``mailhelper.netguard``) exists it is asked before connecting; the connection
-opener itself (host/port/security/username/password/timeout) is ``imap_connect`` below.
+Connections are opened through ``accounts.services.mail_connection`` (the SSRF-checked, address-pinned
+opener with TLS verified for the host name); ``imap_connect`` below maps its errors onto the sync
+engine's.
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ import contextlib
 import imaplib
 import logging
 import socket
-import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
 
-from accounts.models.mail_account import MailAccount, Security
+from accounts.models.mail_account import MailAccount
+from accounts.services import mail_connection as connection
+from accounts.services import mail_errors
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +39,15 @@ class SyncError(Exception):
     """Base of the errors the sync engine reports."""
 
 
-class AuthenticationFailed(SyncError):  # noqa: N818 - the domain name in CONVENTIONS.md
+class AuthenticationFailed(SyncError):
     """The server rejected the credentials: the user must re-enter them (no retry)."""
 
 
-class ServerUnavailable(SyncError):  # noqa: N818
+class ServerUnavailable(SyncError):
     """A transient failure (network, timeout, BYE, server busy): retry later with backoff."""
 
 
-class ServerRefused(SyncError):  # noqa: N818
+class ServerRefused(SyncError):
     """The server refused a command in a way a retry will not fix (shown to the user)."""
 
 
@@ -74,16 +75,6 @@ def endpoint_for(*, account: MailAccount, timeout: float | None = None) -> ImapE
     )
 
 
-def _host_check(host: str, port: int) -> None:
-    try:
-        from mailhelper import netguard  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    check = getattr(netguard, "host_check", None) or getattr(netguard, "outbound_host_check", None)
-    if check is not None:
-        check(host=host, port=port)
-
-
 def login_error_is_authentication(message: str) -> bool:
     """True when a LOGIN refusal means bad credentials (not a busy or broken server)."""
     upper = message.upper()
@@ -98,29 +89,39 @@ def login_error_is_authentication(message: str) -> bool:
 
 
 def imap_connect(endpoint: ImapEndpoint) -> IMAPClient:
-    """A logged-in client; raises AuthenticationFailed, ServerUnavailable or ServerRefused."""
-    _host_check(endpoint.host, endpoint.port)
+    """A logged-in client; raises AuthenticationFailed, ServerUnavailable or ServerRefused.
+
+    Connecting goes through the accounts app's opener, which resolves the host once, refuses addresses
+    the SSRF guard forbids, connects to the checked address and verifies TLS for the host name.
+    """
     try:
-        if endpoint.security == Security.SSL:
-            context = ssl.create_default_context()
-            client = IMAPClient(
-                endpoint.host, port=endpoint.port, ssl=True, ssl_context=context, timeout=endpoint.timeout
-            )
-        else:
-            client = IMAPClient(endpoint.host, port=endpoint.port, ssl=False, timeout=endpoint.timeout)
-            if endpoint.security == Security.STARTTLS:
-                client.starttls(ssl.create_default_context())
-    except (OSError, imaplib.IMAP4.error, IMAPClientError) as exc:  # DNS, refused, timeout, TLS, BYE
-        raise ServerUnavailable(f"cannot connect to {endpoint.host}:{endpoint.port}: {exc}") from exc
+        client = connection.imap_connect(
+            host=endpoint.host, port=endpoint.port, security=endpoint.security, timeout=endpoint.timeout
+        )
+    except mail_errors.ConnectionRefusedByPolicy as exc:
+        raise ServerRefused(exc.message) from exc
+    except mail_errors.MailConnectionError as exc:  # DNS, refused, timeout, TLS, BYE
+        raise ServerUnavailable(exc.message) from exc
     client.folder_encode = False  # we keep raw (modified UTF-7) names and decode them ourselves
     client.normalise_times = False  # INTERNALDATE as an aware datetime
     try:
-        client.login(endpoint.username, endpoint.password)
-    except LoginError as exc:
+        connection.imap_login(
+            client=client,
+            username=endpoint.username,
+            password=endpoint.password,
+            host=endpoint.host,
+            port=endpoint.port,
+            timeout=endpoint.timeout,
+        )
+    except mail_errors.AuthenticationFailed as exc:
         _close_quietly(client)
-        if login_error_is_authentication(str(exc)):
-            raise AuthenticationFailed(str(exc) or "authentication failed") from exc
-        raise ServerUnavailable(f"login refused: {exc}") from exc
+        raise AuthenticationFailed(exc.message) from None
+    except mail_errors.ConnectionRefusedByPolicy as exc:
+        _close_quietly(client)
+        raise ServerRefused(exc.message) from None
+    except mail_errors.MailConnectionError as exc:
+        _close_quietly(client)
+        raise ServerUnavailable(exc.message) from None
     except (TimeoutError, OSError, imaplib.IMAP4.abort) as exc:
         _close_quietly(client)
         raise ServerUnavailable(f"connection lost during login: {exc}") from exc
