@@ -12,6 +12,7 @@ from emails.models.remote_images import RemoteImageAllowance as RemoteImageAllow
 from emails.models.search import MessageSearch
 from emails.models.senders import SenderRule, SenderRuleKind
 from emails.models.sync import SyncRun, SyncRunStatus, SyncTrigger
+from emails.models.thread import Thread, ThreadKey, ThreadMembership
 from emails.models.triage import Triage, TriageCategory, TriageColour
 
 __all__ = [
@@ -35,6 +36,9 @@ __all__ = [
     "SyncRun",
     "SyncRunStatus",
     "SyncTrigger",
+    "Thread",
+    "ThreadKey",
+    "ThreadMembership",
     "Triage",
     "TriageCategory",
     "TriageColour",
