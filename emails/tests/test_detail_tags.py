@@ -18,12 +18,16 @@ def test_add_and_remove_a_tag_with_htmx(verified_client, alice):
     """GIVEN alice's message WHEN she adds then removes a tag THEN the fragment re-renders with and without it."""
     message = message_make(alice)
     client = verified_client(alice)
-    response = client.post(reverse("emails:detail_tag_add", args=[message.pk]), {"name": " Work  items "}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("emails:detail_tag_add", args=[message.pk]), {"name": " Work  items "}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert b"Work items" in response.content
     tag = Tag.objects.get(owner=alice)
     assert tag.name == "Work items"
-    response = client.post(reverse("emails:detail_tag_remove", args=[message.pk, tag.pk]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("emails:detail_tag_remove", args=[message.pk, tag.pk]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert not MessageTag.objects.exists()
 
@@ -66,11 +70,19 @@ def test_tags_page_owner_only(verified_client, alice, charlie):
     other = verified_client(charlie)
     assert other.get(reverse("emails:tags")).status_code == 200
     assert b"mine" not in other.get(reverse("emails:tags")).content
-    assert other.post(reverse("emails:tag_edit", args=[tag.pk]), {"name": "x", "colour": "#000000"}).status_code == 404
+    assert (
+        other.post(reverse("emails:tag_edit", args=[tag.pk]), {"name": "x", "colour": "#000000"}).status_code
+        == 404
+    )
     assert other.post(reverse("emails:tag_delete", args=[tag.pk])).status_code == 404
     owner = verified_client(alice)
     assert b"mine" in owner.get(reverse("emails:tags")).content
-    assert owner.post(reverse("emails:tag_edit", args=[tag.pk]), {"name": "ours", "colour": "#112233"}).status_code == 302
+    assert (
+        owner.post(
+            reverse("emails:tag_edit", args=[tag.pk]), {"name": "ours", "colour": "#112233"}
+        ).status_code
+        == 302
+    )
     tag.refresh_from_db()
     assert (tag.name, tag.colour) == ("ours", "#112233")
     assert owner.post(reverse("emails:tag_delete", args=[tag.pk])).status_code == 302

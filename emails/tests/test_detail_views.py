@@ -87,8 +87,22 @@ def test_others_cannot_fetch_parts_or_remove_a_tag_of_theirs(verified_client, al
     message = message_make(
         alice,
         attachments=[
-            {"part_id": "2", "filename": "a.pdf", "content_type": "application/pdf", "size": 3, "content_id": None, "is_inline": False},
-            {"part_id": "3", "filename": "l.png", "content_type": "image/png", "size": 3, "content_id": "logo@example", "is_inline": True},
+            {
+                "part_id": "2",
+                "filename": "a.pdf",
+                "content_type": "application/pdf",
+                "size": 3,
+                "content_id": None,
+                "is_inline": False,
+            },
+            {
+                "part_id": "3",
+                "filename": "l.png",
+                "content_type": "image/png",
+                "size": 3,
+                "content_id": "logo@example",
+                "is_inline": True,
+            },
         ],
     )
     other = verified_client(charlie)
@@ -125,11 +139,29 @@ def test_hostile_html_is_defused_in_the_body_document(verified_client, alice):
     message = message_make(
         alice,
         html_body=HOSTILE_HTML,
-        attachments=[{"part_id": "2", "filename": "l.png", "content_type": "image/png", "size": 3, "content_id": "logo@example", "is_inline": True}],
+        attachments=[
+            {
+                "part_id": "2",
+                "filename": "l.png",
+                "content_type": "image/png",
+                "size": 3,
+                "content_id": "logo@example",
+                "is_inline": True,
+            }
+        ],
     )
     body = verified_client(alice).get(reverse("emails:body", args=[message.pk])).content.decode()
     lowered = body.lower()
-    for needle in ("<script", "onerror", "javascript:", "<form", "http-equiv", "<base", "evil.example", "tracker.example"):
+    for needle in (
+        "<script",
+        "onerror",
+        "javascript:",
+        "<form",
+        "http-equiv",
+        "<base",
+        "evil.example",
+        "tracker.example",
+    ):
         assert needle not in lowered, needle
     assert reverse("emails:cid", args=[message.pk, "logo@example"]) in body
     assert 'target="_blank"' in body and "noopener" in body  # noqa: PT018
@@ -158,7 +190,9 @@ def test_remote_images_stay_blocked_until_allowed_for_the_message(verified_clien
     assert "https:" not in blocked["Content-Security-Policy"]
     page = client.get(reverse("emails:detail", args=[message.pk]))
     assert b"remote image was blocked" in page.content
-    response = client.post(reverse("emails:remote_images_allow", args=[message.pk]), {"scope": "message"}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("emails:remote_images_allow", args=[message.pk]), {"scope": "message"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     allowed = client.get(body_url)
     assert b"https://tracker.example/p.png" in allowed.content
@@ -170,8 +204,12 @@ def test_remote_images_stay_blocked_until_allowed_for_the_message(verified_clien
 
 def test_allowing_a_sender_covers_their_other_messages(verified_client, alice):
     """GIVEN two mails from one sender WHEN alice allows the sender THEN both show remote images."""
-    first = message_make(alice, from_address="News@Shop.example", html_body='<img src="https://cdn.shop.example/a.png">')
-    second = message_make(alice, from_address="news@shop.example", html_body='<img src="https://cdn.shop.example/b.png">')
+    first = message_make(
+        alice, from_address="News@Shop.example", html_body='<img src="https://cdn.shop.example/a.png">'
+    )
+    second = message_make(
+        alice, from_address="news@shop.example", html_body='<img src="https://cdn.shop.example/b.png">'
+    )
     client = verified_client(alice)
     client.post(reverse("emails:remote_images_allow", args=[first.pk]), {"scope": "sender"})
     assert RemoteImageAllowance.objects.get(owner=alice).sender_address == "news@shop.example"
@@ -181,7 +219,11 @@ def test_allowing_a_sender_covers_their_other_messages(verified_client, alice):
 def test_detail_shows_being_analysed_without_triage(verified_client, alice):
     """GIVEN a message without triage WHEN opened THEN the raw data shows and the AI panel says it is being analysed."""
     message = message_make(alice, subject="raw subject", text_body="raw text body")
-    html = verified_client(alice).get(reverse("emails:detail", args=[message.pk]) + "?view=text").content.decode()
+    html = (
+        verified_client(alice)
+        .get(reverse("emails:detail", args=[message.pk]) + "?view=text")
+        .content.decode()
+    )
     assert "raw subject" in html and "raw text body" in html  # noqa: PT018
     assert "Being analysed" in html
     assert 'hx-trigger="every 10s"' in html
@@ -198,13 +240,22 @@ def test_ai_panel_shows_score_sources_explanation_and_injection_warning(verified
         summary="Pay the invoice by Friday.",
         action_items=["Pay invoice 42"],
         sources={"urgency": "llm", "category": "classifier"},
-        explanation=[{"source": "header", "weight": 0.4, "urgency": 3, "importance": 2, "note": "reply requested"}],
+        explanation=[
+            {"source": "header", "weight": 0.4, "urgency": 3, "importance": 2, "note": "reply requested"}
+        ],
         injection_flagged=True,
         injection_reasons=["asks the assistant to ignore instructions"],
     )
     html = verified_client(alice).get(reverse("emails:detail", args=[message.pk])).content.decode()
     assert 'data-score="9"' in html and 'data-colour="red"' in html  # noqa: PT018
-    for text in ("Pay the invoice by Friday.", "Pay invoice 42", "reply requested", "classifier", "ignore instructions", "Why this score?"):
+    for text in (
+        "Pay the invoice by Friday.",
+        "Pay invoice 42",
+        "reply requested",
+        "classifier",
+        "ignore instructions",
+        "Why this score?",
+    ):
         assert text in html, text
     assert 'role="alert"' in html
 
@@ -230,7 +281,9 @@ def test_actions_flag_read_and_archive_with_undo(verified_client, alice):
     inbox_message.refresh_from_db()
     assert inbox_message.folder.role == "archive"
     operation = PendingOperation.objects.filter(owner=alice, kind="move").get()
-    response = client.post(reverse("emails:detail_undo", args=[inbox_message.pk, operation.pk]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("emails:detail_undo", args=[inbox_message.pk, operation.pk]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     inbox_message.refresh_from_db()
     assert inbox_message.folder.role == "inbox"
@@ -243,7 +296,9 @@ def test_undo_of_someone_elses_operation_is_404(verified_client, alice, charlie)
     verified_client(alice).post(reverse("emails:detail_action", args=[message.pk]), {"action": "archive"})
     operation = PendingOperation.objects.get(owner=alice)
     charlie_message = message_make(charlie)
-    response = verified_client(charlie).post(reverse("emails:detail_undo", args=[charlie_message.pk, operation.pk]))
+    response = verified_client(charlie).post(
+        reverse("emails:detail_undo", args=[charlie_message.pk, operation.pk])
+    )
     assert response.status_code == 404
 
 
@@ -256,3 +311,40 @@ def test_delete_redirects_to_the_list(verified_client, alice):
     assert response.status_code == 204
     assert response["HX-Redirect"]
     assert not Message.objects.filter(pk=message.pk).exists()
+
+
+def test_one_click_corrections_re_render_the_panel(verified_client, alice):
+    """GIVEN a green triage WHEN alice corrects urgency, category and spam THEN each answer is the new panel."""
+    from emails.views.detail import _label_record
+
+    if _label_record() is None:
+        pytest.skip("training.services.label_record is not there yet")
+    message = message_make(alice)
+    triage = triage_make(message, urgency=1, importance=1)
+    client = verified_client(alice)
+    url = reverse("emails:triage_correct", args=[message.pk])
+    response = client.post(url, {"field": "urgency", "value": "3"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b'data-score="7"' in response.content and b'data-colour="yellow"' in response.content  # noqa: PT018
+    client.post(url, {"field": "category", "value": "meeting"}, HTTP_HX_REQUEST="true")
+    response = client.post(url, {"field": "spam", "value": "true"}, HTTP_HX_REQUEST="true")
+    assert b"Not spam" in response.content
+    triage.refresh_from_db()
+    assert (triage.urgency, triage.score, triage.is_spam) == (3, 7, True)
+    assert {"urgency", "category"} <= set(triage.corrected_fields)
+
+
+def test_invalid_corrections_are_refused(verified_client, alice):
+    """GIVEN a triage WHEN a correction has an unknown field or value THEN 422 and nothing changes."""
+    message = message_make(alice)
+    triage = triage_make(message, urgency=1, importance=1)
+    client = verified_client(alice)
+    url = reverse("emails:triage_correct", args=[message.pk])
+    for data in (
+        {"field": "urgency", "value": "4"},
+        {"field": "summary", "value": "x"},
+        {"field": "category", "value": "nope"},
+    ):
+        assert client.post(url, data, HTTP_HX_REQUEST="true").status_code == 422, data
+    triage.refresh_from_db()
+    assert triage.urgency == 1

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 ACTIONS = ("mark_read", "mark_unread", "flag", "unflag", "archive", "trash", "move", "delete")
 UNDOABLE = ("archive", "trash", "move")
-CORRECTABLE_FIELDS = ("urgency", "importance", "category", "is_spam")
+CORRECTABLE_FIELDS = ("urgency", "importance", "category", "spam")
 RELATED_LIMIT = 10
 
 
@@ -275,11 +275,17 @@ def message_ai_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _label_record() -> Any:
-    try:
-        from training.services import label_record  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return label_record
+    """``training.services.label_record`` (built in parallel; also looked up in its module while unexported)."""
+    import importlib
+
+    for module in ("training.services", "training.services.labels"):
+        try:
+            found = getattr(importlib.import_module(module), "label_record", None)
+        except ImportError:
+            continue
+        if found is not None:
+            return found
+    return None
 
 
 def _correction_value(field: str, raw: str) -> Any:
@@ -288,7 +294,7 @@ def _correction_value(field: str, raw: str) -> Any:
         if value not in (1, 2, 3):
             raise ValueError(raw)
         return value
-    if field == "is_spam":
+    if field == "spam":
         if raw not in ("true", "false"):
             raise ValueError(raw)
         return raw == "true"
@@ -316,7 +322,10 @@ def message_triage_correct(request: HttpRequest, pk: int) -> HttpResponse:
         except (TypeError, ValueError):
             error = _("That value is not allowed.")
         else:
-            label_record(user=request.user, logical_id=message.logical_id, field=field, value=value)
+            try:
+                label_record(user=request.user, logical_id=message.logical_id, field=field, value=value)
+            except ValueError:  # training's LabelInvalid
+                error = _("That value is not allowed.")
     if not request.htmx:
         if error:
             flash.error(request, error)

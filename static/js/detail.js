@@ -19,8 +19,12 @@
     try {
       var doc = frame.contentDocument;
       if (!doc || !doc.documentElement) { return; }
-      var height = Math.max(doc.documentElement.scrollHeight, doc.body ? doc.body.scrollHeight : 0);
-      frame.style.height = Math.min(Math.max(height + 4, 120), 20000) + "px";
+      // body, not html: the html element is at least as tall as the frame, so it could never shrink.
+      var body = doc.body;
+      if (!body) { return; }
+      var style = doc.defaultView.getComputedStyle(body);
+      var height = body.scrollHeight + parseFloat(style.marginTop || 0) + parseFloat(style.marginBottom || 0);
+      frame.style.height = Math.min(Math.max(Math.ceil(height) + 4, 120), 20000) + "px";
     } catch (e) { /* not same-origin: keep the CSS height */ }
   }
 

@@ -61,6 +61,12 @@ def message_make(owner: Any, *, account: Any = None, folder: Any = None, **field
 def triage_make(message: Any, **fields: Any) -> Any:
     from emails.models import Triage
 
-    defaults: dict[str, Any] = {"urgency": 2, "importance": 2, "score": 0, "colour": "", "summary": "A summary."}
+    defaults: dict[str, Any] = {
+        "urgency": 2,
+        "importance": 2,
+        "score": 0,
+        "colour": "",
+        "summary": "A summary.",
+    }
     defaults.update(fields)
     return Triage.objects.create(logical=message.logical, owner=message.owner, **defaults)
