@@ -27,7 +27,7 @@ import numpy as np
 from emails.analysis.retrieval_set import PAIRS
 
 Kind = Literal["query", "passage"]
-THREADS = 2
+THREADS = max(1, min(2, int(os.environ.get("MAILHELPER_EMBED_THREADS", "2"))))  # intra-op threads per process
 MAX_TOKENS = 256
 BATCH_SIZE = 16
 TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm_tokenizer.json"
@@ -150,8 +150,9 @@ def _lock_for(model_id: str) -> threading.Lock:
     return _model_locks.setdefault(model_id, threading.Lock())
 
 
-def embedding_text(*, subject: str, body: str, max_chars: int = 600) -> str:
-    """What gets embedded for a mail: the subject and the start of the new text."""
+def embedding_text(*, subject: str, body: str, max_chars: int = 400) -> str:
+    """What gets embedded for a mail: the subject and the start of the new text (≈ 100 tokens: e5's cost
+    grows faster than linearly with length, and the start of a mail carries its topic)."""
     return f"{subject.strip()}\n{' '.join(body.split())[:max_chars]}"
 
 
