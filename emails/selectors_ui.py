@@ -165,7 +165,7 @@ def list_filters_parse(data: Any) -> ListFilters:
         filters.state = data["state"]
     if data.get("sort") in SORTS:
         filters.sort = data["sort"]
-    if data.get("mode") in ("hybrid", "fulltext", "semantic"):
+    if data.get("mode") in ("hybrid", "text", "semantic"):
         filters.mode = data["mode"]
     return filters
 
@@ -178,6 +178,7 @@ class MailScope:
     accounts: list[MailAccount]
     folders: list[MailFolder]
     hidden_folder_ids: list[int] = field(default_factory=list)
+    discarded_folder_ids: list[int] = field(default_factory=list)
 
     @property
     def account_ids(self) -> set[int]:
@@ -197,7 +198,10 @@ def mail_scope_for_user(*, user: Any) -> MailScope:
     ]
     folders.sort(key=lambda f: (f.account_id, f.role != FolderRole.INBOX, f.name.lower()))
     hidden = [f.pk for f in folders if f.role in HIDDEN_ROLES]
-    return MailScope(accounts=accounts, folders=folders, hidden_folder_ids=hidden)
+    discarded = [f.pk for f in folders if f.role in DISCARDED_ROLES]
+    return MailScope(
+        accounts=accounts, folders=folders, hidden_folder_ids=hidden, discarded_folder_ids=discarded
+    )
 
 
 def list_filters_check(*, filters: ListFilters, scope: MailScope, tag_ids: set[int] | None) -> None:
@@ -376,8 +380,8 @@ def message_page(
     """One page of the list: one query whatever the page size (rows come with folder, account, triage)."""
     size = max(1, min(size, PAGE_SIZE_MAX))
     qs = messages_filtered(user=user, filters=filters, scope=scope)
-    if filters.sort == "score":
-        qs = qs.filter(logical__triage__isnull=False)
+    if filters.sort == "score":  # driven by the triage index (owner, score, logical): analysed mail only
+        qs = qs.filter(logical__triage__owner=user)
     position = cursor_decode(cursor, filters.sort)
     if position is not None:
         qs = qs.filter(_keyset(filters.sort, position))
@@ -412,12 +416,28 @@ _TRIAGE_FIELDS = (
 
 
 def _triage_attach(rows: list[Message]) -> None:
-    """``row.triage`` is the row's Triage or None (not analysed yet), without extra queries."""
+    """Per-row values the template needs, computed once here (template lookups cost more than Python)."""
+    detail_prefix = _detail_url_prefix()
     for row in rows:
         try:
-            row.triage = row.logical.triage  # type: ignore[attr-defined]
+            triage = row.logical.triage
         except Triage.DoesNotExist:
-            row.triage = None  # type: ignore[attr-defined]
+            triage = None
+        row.triage = triage  # type: ignore[attr-defined]
+        row.key = str(row.pk)  # type: ignore[attr-defined]
+        row.detail_url = detail_prefix.replace("999999999", row.key) if detail_prefix else ""  # type: ignore[attr-defined]
+        row.sender_label = row.from_name or row.from_address  # type: ignore[attr-defined]
+        row.has_invite = bool((triage and triage.invite) or row.calendar_parts)  # type: ignore[attr-defined]
+
+
+def _detail_url_prefix() -> str:
+    """``emails:detail`` for a placeholder id (reversed once per page, not once per row)."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("emails:detail", args=[999999999])
+    except NoReverseMatch:  # the detail page is built in parallel
+        return ""
 
 
 def message_search_page(
@@ -436,18 +456,17 @@ def message_search_page(
 # --- the dashboard --------------------------------------------------------------------------------------
 
 
-def _open_triage(*, user: Any, account_id: int | None) -> QuerySet[Triage]:
+def _open_triage(*, user: Any, scope: MailScope, account_id: int | None) -> QuerySet[Triage]:
     """Open mail: analysed, not done, not spam, with no copy thrown away (Trash/Junk)."""
     qs = Triage.objects.filter(owner=user, done_at__isnull=True, is_spam=False)
-    discarded = Message.objects.filter(
-        owner=user, logical_id=OuterRef("logical_id"), folder__role__in=DISCARDED_ROLES
-    )
-    qs = qs.filter(~Exists(discarded))
+    if scope.discarded_folder_ids:
+        discarded = Message.objects.filter(
+            folder_id__in=scope.discarded_folder_ids, logical_id=OuterRef("logical_id")
+        )
+        qs = qs.filter(~Exists(discarded))
     if account_id is not None:
         qs = qs.filter(
-            Exists(
-                Message.objects.filter(owner=user, logical_id=OuterRef("logical_id"), account_id=account_id)
-            )
+            Exists(Message.objects.filter(account_id=account_id, logical_id=OuterRef("logical_id")))
         )
     return qs
 
@@ -474,11 +493,11 @@ class Matrix:
     account_id: int | None
 
 
-def matrix_for_user(*, user: Any, account_id: int | None = None) -> Matrix:
+def matrix_for_user(*, user: Any, scope: MailScope, account_id: int | None = None) -> Matrix:
     """Counts of open mail per urgency × importance cell: one grouped query."""
     counts = {
         (row["urgency"], row["importance"]): row["n"]
-        for row in _open_triage(user=user, account_id=account_id)
+        for row in _open_triage(user=user, scope=scope, account_id=account_id)
         .values("urgency", "importance")
         .annotate(n=Count("id"))
         .order_by()
@@ -507,11 +526,7 @@ def totals_for_user(*, user: Any, scope: MailScope, matrix: Matrix) -> Totals:
     done = Triage.objects.filter(owner=user, done_at__isnull=False)
     if matrix.account_id:
         done = done.filter(
-            Exists(
-                Message.objects.filter(
-                    owner=user, logical_id=OuterRef("logical_id"), account_id=matrix.account_id
-                )
-            )
+            Exists(Message.objects.filter(account_id=matrix.account_id, logical_id=OuterRef("logical_id")))
         )
     return Totals(
         open=matrix.total,

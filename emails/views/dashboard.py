@@ -94,7 +94,7 @@ def mix_segments(charts: Charts) -> list[dict[str, Any]]:
 
 def _panel_context(request: HttpRequest, scope: MailScope) -> dict[str, Any]:
     account_id = _account_filter(request, scope)
-    matrix = matrix_for_user(user=request.user, account_id=account_id)
+    matrix = matrix_for_user(user=request.user, scope=scope, account_id=account_id)
     charts = charts_for_user(user=request.user, scope=scope, account_id=account_id)
     return {
         "scope": scope,

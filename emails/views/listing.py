@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from emails.models import Triage
 from emails.selectors_ui import (
@@ -58,6 +59,10 @@ def _rows_context(filters: ListFilters, scope: MailScope, page: MessagePage) -> 
         "next_query": next_query,
         "list_query": urlencode(params),
         "show_account": len(scope.accounts) > 1,
+        # translated once per page instead of once per row
+        "no_subject": _("(no subject)"),
+        "unknown_sender": _("(unknown sender)"),
+        "pending_label": _("not analysed yet"),
     }
 
 
