@@ -75,3 +75,21 @@ def search_index_missing(*, owner_id: int | None = None, limit: int = 5000) -> i
     if missing:
         logger.info("indexing %d logical messages without a search document", len(missing))
     return search_index_update(logical_ids=missing)
+
+
+def stored_messages_index(*, message_ids: Iterable[int]) -> int:
+    """After a sync batch commits: search documents and threads for the logical messages of these new
+    Message rows (one call per owner). Meant for ``emails.hooks.messages_stored``; returns logical messages
+    handled."""
+    from emails.models import Message
+    from emails.threads.services import threads_assign
+
+    by_owner: dict[int, set[int]] = {}
+    for owner_id, logical_id in Message.objects.filter(pk__in=list(message_ids)).values_list(
+        "owner_id", "logical_id"
+    ):
+        by_owner.setdefault(owner_id, set()).add(logical_id)
+    for owner_id, logical_ids in by_owner.items():
+        search_index_update(logical_ids=logical_ids)
+        threads_assign(owner_id=owner_id, logical_ids=logical_ids)
+    return sum(len(ids) for ids in by_owner.values())
