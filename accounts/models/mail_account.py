@@ -18,11 +18,20 @@ class Security(models.TextChoices):
     NONE = "none", _("None (unencrypted, only for local test servers)")
 
 
+class AccountKind(models.TextChoices):
+    IMAP = "imap", _("IMAP server")
+    LOCAL = "local", _("Local (imported mail, no server)")
+
+
 class MailAccount(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_accounts"
     )
     name = models.CharField(_("name"), max_length=100)
+    # Local accounts hold imported mail: no server, never synced, user actions apply only to our copy.
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=AccountKind.choices, default=AccountKind.IMAP, editable=False
+    )
     email_address = models.EmailField(_("e-mail address"), blank=True)
     imap_host = models.CharField(_("IMAP server"), max_length=255)
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
@@ -91,7 +100,13 @@ class MailAccount(models.Model):
         self.smtp_password_encrypted = secret_encrypt(plaintext=plaintext) if plaintext else ""
 
     @property
+    def is_local(self) -> bool:
+        return self.kind == AccountKind.LOCAL
+
+    @property
     def is_due(self) -> bool:
+        if self.is_local:
+            return False
         if not self.enabled or self.needs_reauth or self.deleting:
             return False
         if self.last_sync_started_at is None:

@@ -21,7 +21,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from imapclient.imapclient import IMAPClient
 
-from accounts.models.mail_account import MailAccount
+from accounts.models.mail_account import AccountKind, MailAccount
 from emails.models import FolderRole, MailFolder, Message, OperationKind, OperationStatus, PendingOperation
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,9 @@ def _server_location(message: Message) -> tuple[int, int, int]:
 def _enqueue(account_id: int, user_id: int) -> None:
     from emails.tasks import operations_apply_task
 
+    if MailAccount.objects.filter(pk=account_id, kind=AccountKind.LOCAL).exists():
+        operations_apply_local(account_id=account_id)  # no server: done in the action's transaction
+        return
     transaction.on_commit(lambda: operations_apply_task.delay(account_id, user_id), robust=True)
 
 
@@ -247,6 +250,9 @@ def operations_apply(*, account: MailAccount) -> int:
 
     if not PendingOperation.objects.filter(account=account, status=OperationStatus.PENDING).exists():
         return 0
+    if account.is_local:
+        with transaction.atomic():
+            return operations_apply_local(account_id=account.pk)
     with sync_lock_held(account_id=account.pk) as lock:
         if lock is None:
             raise OperationsBusy("a sync is running on this account")
@@ -261,6 +267,31 @@ def operations_apply(*, account: MailAccount) -> int:
 
         with imap_session(account=account) as client:
             return operations_apply_with_client(account=account, client=client, keep_lock=keep_lock)
+
+
+def operations_apply_local(*, account_id: int) -> int:
+    """Complete the journal of a local (imported, serverless) account: the local change is the whole action.
+
+    A moved row gets the next UID of its target folder in place of its placeholder; nothing connects
+    anywhere. Runs inside the caller's transaction; returns how many entries were completed.
+    """
+    operations = list(
+        PendingOperation.objects.select_for_update()
+        .filter(account_id=account_id, status=OperationStatus.PENDING)
+        .order_by("id")
+    )
+    for operation in operations:
+        if operation.kind == OperationKind.MOVE and operation.message_id and operation.target_folder_id:
+            target = MailFolder.objects.select_for_update().get(pk=operation.target_folder_id)
+            uid = max(target.last_uid_seen, (target.uidnext or 1) - 1) + 1
+            MailFolder.objects.filter(pk=target.pk).update(last_uid_seen=uid, uidnext=uid + 1)
+            Message.objects.filter(pk=operation.message_id, folder_id=target.pk, uid__lt=0).update(
+                uid=uid, uidvalidity=target.uidvalidity or 0
+            )
+    PendingOperation.objects.filter(pk__in=[op.pk for op in operations]).update(
+        status=OperationStatus.APPLIED, applied_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    return len(operations)
 
 
 def operations_apply_with_client(

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.utils import timezone
 
-from accounts.models.mail_account import MailAccount
+from accounts.models.mail_account import AccountKind, MailAccount
 from emails.models import SyncTrigger
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def accounts_due(*, now=None) -> QuerySet[MailAccount]:
         output_field=DurationField(),
     )
     return (
-        MailAccount.objects.filter(enabled=True, needs_reauth=False, deleting=False)
+        MailAccount.objects.filter(enabled=True, needs_reauth=False, deleting=False, kind=AccountKind.IMAP)
         .alias(next_due=F("last_sync_started_at") + interval)
         .filter(Q(last_sync_started_at__isnull=True) | Q(next_due__lte=now))
     )
@@ -58,6 +58,8 @@ def sync_enqueue(*, account: MailAccount, trigger: str = SyncTrigger.SCHEDULE) -
     """Queue one sync of ``account`` unless one is already queued or the owner's quota is used up."""
     from emails.tasks import account_sync_task
 
+    if account.kind == AccountKind.LOCAL:  # imported mail: there is no server to sync with
+        return SyncRequest(queued=False, reason="local")
     if _user_busy_count(account.owner_id) >= settings.SYNC_USER_QUEUE_LIMIT:
         return SyncRequest(queued=False, reason="quota")
     if not cache.add(_queued_key(account.pk), 1, timeout=QUEUED_MARKER_SECONDS):

@@ -122,6 +122,8 @@ def account_sync(
     Raises AuthenticationFailed (the account is then marked ``needs_reauth``) or ServerUnavailable
     (transient: retry later); both are also recorded on the account and the SyncRun.
     """
+    if account.is_local:  # imported mail has no server
+        return SyncReport.skipped()
     lock = cache.lock(sync_lock_key(account.pk), timeout=settings.SYNC_LOCK_SECONDS)
     if not lock.acquire(blocking=False):
         return SyncReport.skipped()
