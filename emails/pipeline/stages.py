@@ -13,6 +13,8 @@ from datetime import datetime
 from emails.models import LogicalMessage, Message, MessageContent
 from emails.parsing import Address, AttachmentMeta, CalendarPart, ParsedMessage
 from emails.sanitize import html_make_safe, html_to_text, reply_split
+from emails.search.services import search_index_update
+from emails.threads.services import threads_assign
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +144,10 @@ def sanitize_stage(logical: LogicalMessage) -> list[str]:
             "warnings": warnings,
         },
     )
+    # Searchable and threaded as soon as its readable text exists; the analyze stage that follows reads
+    # the thread for context. Done here, not in the sync path, so syncing stays fast.
+    search_index_update(logical_ids=[logical.pk])
+    threads_assign(owner_id=logical.owner_id, logical_ids=[logical.pk])
     return warnings
 
 

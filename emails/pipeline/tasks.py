@@ -64,5 +64,7 @@ def processing_analyze_task(logical_id: int) -> str:
 def processing_sweep_task() -> int:
     """Re-queue unfinished messages whose task never reached the broker or whose worker died."""
     from emails.pipeline.services import processing_sweep
+    from emails.search.services import search_index_missing
 
+    search_index_missing()  # mail stored before the search table existed, or whose indexing failed
     return processing_sweep()

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings as django_settings
 from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from emails.models import AIProvider, AIProviderSettings, CloudRequestLog, SenderRule, SenderRuleKind
+from emails.pipeline.ai_settings import ai_settings_save, ai_settings_test
 from emails.services.remote_images import remote_image_allowance_delete, remote_image_allowances_for_user
 
 SECTIONS = (
@@ -189,11 +191,12 @@ def _section_ai(request: HttpRequest) -> HttpResponse:
             ai.daily_token_budget = data["daily_token_budget"]
             ai.daily_request_budget = data["daily_request_budget"]
             ai.backfill_cloud_days = data["backfill_cloud_days"]
-            if data["api_key_clear"]:
-                ai.api_key_set("")
-            elif data["api_key"]:
-                ai.api_key_set(data["api_key"].strip())
-            ai.save()
+            api_key = "" if data["api_key_clear"] else (data["api_key"].strip() or None)
+            try:
+                ai_settings_save(settings=ai, api_key=api_key)
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+                return _render(request, "ai", {"form": form, "ai": ai}, status=422)
             flash.success(request, _("AI provider settings saved."))
             return redirect("emails:settings_section", section="ai")
         return _render(request, "ai", {"form": form, "ai": ai}, status=422)
@@ -208,33 +211,14 @@ def ai_settings_test_view(request: HttpRequest) -> HttpResponse:
     if ai is None:
         text = _("Save the settings first.")
     else:
-        tester = _ai_settings_tester()
-        if tester is None:
-            text = _("The connection test is not available yet.")
-        else:
-            try:
-                result = tester(settings=ai)
-            except Exception as exc:  # providers raise typed errors with messages for people
-                text = str(exc) or exc.__class__.__name__
-            else:
-                ok = bool(getattr(result, "ok", result))
-                text = str(
-                    getattr(result, "message", "")
-                    or (_("Connection works.") if ok else _("The test failed."))
-                )
-    return render(request, "emails/settings_ai_test.html", {"ok": ok, "text": text})
-
-
-def _ai_settings_tester() -> Any:
-    for module in ("emails.pipeline.ai_settings", "emails.services.ai_settings", "emails.ai"):
         try:
-            imported = __import__(module, fromlist=["ai_settings_test"])
-        except ImportError:
-            continue
-        tester = getattr(imported, "ai_settings_test", None)
-        if tester is not None:
-            return tester
-    return None
+            result = ai_settings_test(settings=ai)
+        except Exception as exc:  # providers raise typed errors with messages for people
+            text = str(exc) or exc.__class__.__name__
+        else:
+            ok = result.ok
+            text = result.message or (_("Connection works.") if ok else _("The test failed."))
+    return render(request, "emails/settings_ai_test.html", {"ok": ok, "text": text})
 
 
 def _section_senders(request: HttpRequest) -> HttpResponse:

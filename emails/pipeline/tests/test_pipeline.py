@@ -82,6 +82,22 @@ def test_a_stored_mail_passes_every_stage(alice: Any, folder: Any) -> None:
     assert triage.explanation[0]["source"] in ("headers", "heuristics")
 
 
+@pytest.mark.django_db
+def test_a_processed_mail_is_searchable_and_threaded(alice: Any, bob: Any, folder: Any) -> None:
+    """GIVEN a stored mail WHEN the sanitize stage ran THEN alice finds it by a stemmed word, it has a
+    thread, and bob finds nothing."""
+    from emails.search import search_for_user
+    from emails.threads import thread_for_message
+
+    logical_id = _stored(folder, subject="Quarterly invoices for the contract")
+    assert search_for_user(user=alice, query="invoice", mode="text") == []  # not indexed before processing
+    logical_process(logical_id=logical_id)
+    hits = search_for_user(user=alice, query="invoice", mode="text")
+    assert [hit.logical_id for hit in hits] == [logical_id]
+    assert len(thread_for_message(user=alice, logical_id=logical_id)) == 1
+    assert search_for_user(user=bob, query="invoice", mode="text") == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_the_analyze_stage_pay_for_one_llm_call(alice: Any) -> None:
     """GIVEN two threads on the same message's analyze stage WHEN both run THEN the provider sees one request."""
