@@ -7,6 +7,7 @@ the session (never in the page), so the undo form carries only a token.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from typing import Any
@@ -24,6 +25,7 @@ from emails.services.operations import ActionError, message_action, operation_un
 from emails.services.triage import triage_mark_done
 from emails.views.listing import UNDO_SESSION_KEY
 
+logger = logging.getLogger(__name__)
 MAX_IDS = 500
 FLAG_ACTIONS = {"read": "mark_read", "unread": "mark_unread", "flag": "flag", "unflag": "unflag"}
 FLAG_INVERSE = {"mark_read": "mark_unread", "mark_unread": "mark_read", "flag": "unflag", "unflag": "flag"}
@@ -219,13 +221,7 @@ def bulk_undo(request: HttpRequest) -> HttpResponse:
             except (Message.DoesNotExist, ActionError):
                 failed += 1
     elif kind == "operations":
-        from emails.models import PendingOperation
-
-        for operation_id in ids:
-            try:
-                operation_undo(user=request.user, operation_id=operation_id)
-            except (PendingOperation.DoesNotExist, ActionError):
-                failed += 1
+        failed = _operations_undo(request, ids)
     else:
         raise Http404("nothing to undo")
     flash.success(request, _("Undone."))
@@ -236,3 +232,49 @@ def bulk_undo(request: HttpRequest) -> HttpResponse:
             % {"n": failed},
         )
     return HttpResponseRedirect(_next_url(request))
+
+
+def _operations_undo(request: HttpRequest, operation_ids: list[int]) -> int:
+    """Undo moves; returns how many could not be undone.
+
+    A move the server has already done leaves the row waiting for its new UID, which the target folder's
+    next sync brings. The user asked for the undo now, so that sync runs here (bounded, under the account's
+    lock, skipped when another sync holds it) and the undo is tried once more.
+    """
+    from emails.models import PendingOperation
+    from emails.services.operations import MessageBusy
+
+    busy: list[int] = []
+    failed = 0
+    for operation_id in operation_ids:
+        try:
+            operation_undo(user=request.user, operation_id=operation_id)
+        except MessageBusy:
+            busy.append(operation_id)
+        except (PendingOperation.DoesNotExist, ActionError):
+            failed += 1
+    if busy:
+        _accounts_sync_now(request, busy)
+        for operation_id in busy:
+            try:
+                operation_undo(user=request.user, operation_id=operation_id)
+            except (PendingOperation.DoesNotExist, ActionError):
+                failed += 1
+    return failed
+
+
+def _accounts_sync_now(request: HttpRequest, operation_ids: list[int]) -> None:
+    from accounts.models import MailAccount
+    from emails.models import PendingOperation, SyncTrigger
+    from emails.services.sync import account_sync
+
+    account_ids = set(
+        PendingOperation.objects.filter(owner=request.user, pk__in=operation_ids).values_list(
+            "account_id", flat=True
+        )
+    )
+    for account in MailAccount.objects.filter(owner=request.user, pk__in=account_ids, needs_reauth=False):
+        try:
+            account_sync(account=account, trigger=SyncTrigger.MANUAL, time_budget=5)
+        except Exception:  # the undo then reports what it could not do
+            logger.warning("sync before undo failed for account %s", account.pk, exc_info=True)
