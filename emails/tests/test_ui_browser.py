@@ -99,8 +99,8 @@ def test_dashboard_list_search_done_bulk_archive_and_undo_in_the_browser(
     page.goto(asgi_server + "/mail/")
     expect(page.locator("#msg-rows tr.msg-row")).to_have_count(4)
     page.screenshot(path=str(SCREENSHOTS / "list.png"), full_page=True)
-    # Nothing in sync or the pipeline indexes new mail for full-text search yet (reported to the search
-    # side); the documented catch-up does it here.
+    # The pipeline indexes mail for full-text search at its sanitize stage; the catch-up makes sure this
+    # test does not race it.
     from emails.search import search_index_missing
 
     search_index_missing(owner_id=ivy.pk)
