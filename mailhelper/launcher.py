@@ -3,15 +3,19 @@
 With DATABASE_URL / REDIS_URL unset it starts a real PostgreSQL (with pgvector) and a real Redis from pip
 packages, keeping their data in ``var/``; then it migrates, seeds the periodic schedules, prepares the
 first login, and runs the web server (uvicorn: HTTP + websockets), the Celery workers and exactly one
-beat. Ctrl-C (or SIGTERM) stops and reaps every process it started.
+beat. In demo mode (development settings, DEMO_MODE not false) it also serves a generated demo mailbox
+from a local pymap IMAP server (Maildir in ``var/demo-mail``) and syncs it into the demo user's account.
+Ctrl-C (or SIGTERM) stops and reaps every process it started.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from mailhelper.embedded import EmbeddedServers, servers_start
+from mailhelper.embedded import EmbeddedServers, free_port, servers_start
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 logger = logging.getLogger("mailhelper.launcher")
@@ -41,6 +45,14 @@ class Launcher:
     children: list[Child] = field(default_factory=list)
     servers: EmbeddedServers | None = None
     stopping: bool = False
+    demo_imap_port: int | None = None
+
+    @property
+    def demo_mode(self) -> bool:
+        return (
+            os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".dev")
+            and os.environ.get("DEMO_MODE", "true") != "false"
+        )
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], cwd=BASE_DIR, check=check)
@@ -63,8 +75,11 @@ class Launcher:
             print(
                 f"  Redis (embedded): {self.servers.redis_url}, data in {self.var_dir / 'redis'}", flush=True
             )
+        self.dev_encryption_key_ensure()
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("seed_schedules")
+        if self.demo_mode:
+            self.demo_imap_start()
         celery = [sys.executable, "-m", "celery", "-A", "mailhelper"]
         self.spawn(
             "worker-default-sync",
@@ -95,6 +110,62 @@ class Launcher:
         self.wait_for_http()
         self.announce()
 
+    def dev_encryption_key_ensure(self) -> None:
+        """Development only: without ENCRYPTION_KEYS no mail password can be stored, so keep one in var/."""
+        if not os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".dev"):
+            return
+        if os.environ.get("ENCRYPTION_KEYS") or os.environ.get("ENCRYPTION_KEYS_FILE"):
+            return
+        path = self.var_dir / "dev-encryption-key"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(base64.urlsafe_b64encode(os.urandom(32)).decode("ascii") + "\n")
+        os.environ["ENCRYPTION_KEYS_FILE"] = str(path)
+        print(f"  Encryption key (development only): {path}", flush=True)
+
+    @property
+    def demo_mail_dir(self) -> Path:
+        return self.var_dir / "demo-mail"
+
+    def demo_imap_start(self) -> None:
+        """Write the demo mailbox once, then serve it with pymap on a free loopback port."""
+        from emails.demo.maildir import demo_maildir_write
+
+        try:
+            box = demo_maildir_write(directory=self.demo_mail_dir)
+        except OSError:
+            logger.exception("the demo mailbox could not be written; starting without it")
+            return
+        state = "written" if box.written_now else "reused"
+        print(f"  Demo mailbox ({state}): {box.messages} messages in {box.directory}", flush=True)
+        port = free_port()
+        pymap = Path(sys.executable).with_name("pymap")
+        self.spawn(
+            "demo-imap",
+            [
+                str(pymap) if pymap.exists() else "pymap",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-tls",
+                "maildir",
+                str(self.demo_mail_dir),
+            ],
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.settimeout(2)
+                    if sock.recv(100).startswith(b"* OK"):
+                        self.demo_imap_port = port
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the demo IMAP server (pymap) did not answer on port {port}")
+
     def wait_for_http(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         url = f"http://{self.host}:{self.port}/healthz"
@@ -111,11 +182,18 @@ class Launcher:
     def announce(self) -> None:
         url = f"http://{self.host}:{self.port}/"
         print(f"\nmailhelper is running at {url}", flush=True)
-        if (
-            os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".dev")
-            and os.environ.get("DEMO_MODE", "true") != "false"
-        ):
+        if self.demo_mode:
             self.manage("demo_user", check=False)
+            if self.demo_imap_port is not None:
+                self.manage(
+                    "demo_mailbox",
+                    "--dir",
+                    str(self.demo_mail_dir),
+                    "--port",
+                    str(self.demo_imap_port),
+                    "--connect",
+                    check=False,
+                )
         else:
             self.manage("setup_token", "--base-url", url, check=False)
         print("Press Ctrl-C to stop everything.\n", flush=True)

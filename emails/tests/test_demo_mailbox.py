@@ -174,7 +174,7 @@ def test_inline_image_and_pdf(generated):
 
 @pytest.fixture
 def demo_imap(tmp_path: Path):
-    from emails.demo.server import demo_maildir_write
+    from emails.demo.maildir import demo_maildir_write
 
     box = demo_maildir_write(directory=tmp_path / "demo-mail", now=NOW)
     port = free_port()

@@ -84,22 +84,52 @@ def _database_url(log: Path) -> str:
     return match.group(1)
 
 
+DEMO_MAIL_SQL = """
+    SELECT count(m.id) FROM accounts_mailaccount a
+    JOIN accounts_user u ON u.id = a.owner_id
+    LEFT JOIN emails_message m ON m.account_id = a.id
+    WHERE u.username = 'demo' AND a.name = 'Demo mailbox' AND a.kind = 'imap' AND a.imap_security = 'none'
+    GROUP BY a.id
+"""
+
+
+def _demo_mail_wait(database_url: str, launcher: subprocess.Popen[bytes], log: Path, timeout: float) -> int:
+    """How many messages the demo user's demo account holds once it has at least 200 (or the timeout)."""
+    deadline = time.monotonic() + timeout
+    count = 0
+    while time.monotonic() < deadline:
+        assert launcher.poll() is None, log.read_text(errors="replace")
+        with psycopg.connect(database_url) as conn:
+            row = conn.execute(DEMO_MAIL_SQL).fetchone()
+        count = row[0] if row else 0
+        if count >= 200:
+            return count
+        time.sleep(0.5)
+    raise AssertionError(f"demo mailbox not synced ({count} messages):\n" + log.read_text(errors="replace"))
+
+
 def test_launcher_runs_everything_and_leaves_nothing_behind(tmp_path):
-    """GIVEN no DATABASE_URL/REDIS_URL WHEN the launcher runs THEN web, workers and beat start on embedded
-    servers and answer HTTP; AFTER Ctrl-C no process remains; A SECOND RUN sees the first run's data."""
+    """GIVEN no DATABASE_URL/REDIS_URL WHEN the launcher runs (demo mode) THEN web, workers, beat and the demo
+    IMAP server start and answer, and the demo user's demo account fills with the demo mailbox; AFTER Ctrl-C no
+    process remains; A SECOND RUN sees the first run's data and reuses the demo mailbox."""
     var_dir = tmp_path / "var"
     port = free_port()
     log = tmp_path / "first.log"
+    launched = time.monotonic()
     launcher = _launch(var_dir, port, log)
     try:
         assert _wait_http(f"http://127.0.0.1:{port}/account/login/", launcher, log) == 200
         started = _processes_of(launcher.pid, var_dir, log)
         names = " ".join(" ".join(psutil.Process(p).cmdline()) for p in started if _alive(p))
-        for expected in ("uvicorn", "worker", "beat", "postgres", "redis-server"):
+        for expected in ("uvicorn", "worker", "beat", "postgres", "redis-server", "pymap"):
             assert expected in names, names
         with psycopg.connect(_database_url(log)) as conn:
             conn.execute("CREATE TABLE launcher_marker (note text)")
             conn.execute("INSERT INTO launcher_marker VALUES ('kept')")
+        assert _demo_mail_wait(_database_url(log), launcher, log, timeout=60) >= 200
+        print(f"demo mail visible {time.monotonic() - launched:.1f}s after the launcher started")
+        assert "The demo mailbox is being synced" in log.read_text(errors="replace")
+        assert "Demo mailbox (written)" in log.read_text(errors="replace")
     finally:
         _stop(launcher)
     time.sleep(1)
@@ -111,5 +141,6 @@ def test_launcher_runs_everything_and_leaves_nothing_behind(tmp_path):
         _wait_http(f"http://127.0.0.1:{port}/healthz", launcher, log2)
         with psycopg.connect(_database_url(log2)) as conn:
             assert conn.execute("SELECT note FROM launcher_marker").fetchone() == ("kept",)
+        assert "Demo mailbox (reused)" in log2.read_text(errors="replace")
     finally:
         _stop(launcher)

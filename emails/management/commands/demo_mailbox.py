@@ -8,7 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from emails.demo.server import demo_account_ensure, demo_maildir_write, demo_sync_request
+from emails.demo.maildir import demo_maildir_write
+from emails.demo.server import demo_account_ensure, demo_sync_request
 
 
 class Command(BaseCommand):
