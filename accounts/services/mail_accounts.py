@@ -290,5 +290,8 @@ def mail_account_local_data_delete(*, account_id: int, batch_size: int = DELETE_
             deleted += count
     count, _ = MailAccount.objects.filter(pk=account_id, deleting=True).delete()
     deleted += count
+    from emails.services.dashboard_cache import dashboard_invalidate
+
+    dashboard_invalidate(user_id=account.owner_id)
     logger.info("mail account local data deleted account=%s rows=%s", account_id, deleted)
     return deleted

@@ -23,6 +23,7 @@ from imapclient.imapclient import IMAPClient
 
 from accounts.models.mail_account import AccountKind, MailAccount
 from emails.models import FolderRole, MailFolder, Message, OperationKind, OperationStatus, PendingOperation
+from emails.services.dashboard_cache import dashboard_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +40,11 @@ class ActionError(Exception):
     """The action cannot be done (shown to the user)."""
 
 
-class MessageBusy(ActionError):  # noqa: N818
+class MessageBusy(ActionError):
     """The message is in transit after a move; its new UID arrives with the next sync."""
 
 
-class OperationsBusy(Exception):  # noqa: N818
+class OperationsBusy(Exception):
     """A sync holds the account right now (it pushes the journal itself)."""
 
 
@@ -77,6 +78,8 @@ def _server_location(message: Message) -> tuple[int, int, int]:
 def _enqueue(account_id: int, user_id: int) -> None:
     from emails.tasks import operations_apply_task
 
+    # Every journaled action (read/unread, flag, move, delete, undo) changes what the dashboard counts.
+    dashboard_invalidate(user_id=user_id)
     if MailAccount.objects.filter(pk=account_id, kind=AccountKind.LOCAL).exists():
         operations_apply_local(account_id=account_id)  # no server: done in the action's transaction
         return

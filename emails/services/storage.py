@@ -15,6 +15,7 @@ from django.utils import timezone
 from emails import hooks
 from emails.models import LogicalMessage, MailFolder, Message
 from emails.parsing import message_parse
+from emails.services.dashboard_cache import dashboard_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,7 @@ def batch_store(
         )
         if inserted_ids:
             transaction.on_commit(lambda ids=tuple(inserted_ids): hooks.messages_stored(ids))
+            dashboard_invalidate(user_id=folder.owner_id)
     for key, value in state.items():
         setattr(folder, key, value)
     return len(rows) + len(claimed)

@@ -27,6 +27,7 @@ from redis.exceptions import LockError
 
 from accounts.models.mail_account import MailAccount
 from emails.models import MailFolder, Message, OperationStatus, SyncRun, SyncRunStatus, SyncTrigger
+from emails.services.dashboard_cache import dashboard_invalidate
 from emails.services.folders import folders_refresh
 from emails.services.imap_session import (
     AuthenticationFailed,
@@ -199,6 +200,8 @@ def _account_sync_locked(
     MailAccount.objects.filter(pk=account.pk).update(
         last_success_at=timezone.now(), last_error="", consecutive_failures=0
     )
+    if report.new or report.updated or report.deleted:
+        dashboard_invalidate(user_id=account.owner_id)  # flags and expunges change the counts
     if progress:
         progress(
             "sync.finished",

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages as flash
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from emails.selectors_ui import (
     matrix_for_user,
     totals_for_user,
 )
+from emails.services.dashboard_cache import dashboard_cached
 
 CHART_WIDTH = 300
 CHART_HEIGHT = 100
@@ -94,13 +96,31 @@ def mix_segments(charts: Charts) -> list[dict[str, Any]]:
 
 def _panel_context(request: HttpRequest, scope: MailScope) -> dict[str, Any]:
     account_id = _account_filter(request, scope)
-    matrix = matrix_for_user(user=request.user, scope=scope, account_id=account_id)
-    charts = charts_for_user(user=request.user, scope=scope, account_id=account_id)
+    user = request.user
+    parts = (account_id, timezone.get_current_timezone_name())
+    matrix = dashboard_cached(
+        user_id=user.pk,
+        name="matrix",
+        parts=parts,
+        compute=lambda: matrix_for_user(user=user, scope=scope, account_id=account_id),
+    )
+    charts = dashboard_cached(
+        user_id=user.pk,
+        name="charts",
+        parts=parts,
+        compute=lambda: charts_for_user(user=user, scope=scope, account_id=account_id),
+    )
+    totals = dashboard_cached(
+        user_id=user.pk,
+        name="totals",
+        parts=parts,
+        compute=lambda: totals_for_user(user=user, scope=scope, matrix=matrix),
+    )
     return {
         "scope": scope,
         "account_id": account_id,
         "matrix": matrix,
-        "totals": totals_for_user(user=request.user, scope=scope, matrix=matrix),
+        "totals": totals,
         "charts": charts,
         "bars": chart_bars(charts),
         "mix": mix_segments(charts),
