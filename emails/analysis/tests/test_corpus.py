@@ -63,3 +63,33 @@ def test_newsletter_flag_matches_list_headers():
     report = newsletter_evaluate(corpus_dir=corpus_or_skip())
     assert report.with_headers.f1 >= 0.99
     assert report.content_only.precision >= 0.9
+
+
+@pytest.mark.corpus_full
+def test_every_corpus_message_analyzes_without_error():
+    """GIVEN every message under mime/, calendar/mail/ and spam_ham/ WHEN analyzed THEN none raises,
+    every field is in range, and none takes over a second."""
+    import time
+
+    from emails.analysis.local import local_analyze
+    from emails.analysis.text import message_text
+
+    root = corpus_or_skip()
+    paths = [
+        p
+        for folder in ("mime", "calendar/mail", "spam_ham")
+        for p in sorted((root / folder).rglob("*"))
+        if p.is_file() and p.suffix in {".eml", ".txt", ".raw", ""} and p.name != "labels.csv"
+    ]
+    assert len(paths) > 2_500
+    slow = []
+    for path in paths:
+        parsed = message_parse(raw=path.read_bytes())
+        started = time.perf_counter()
+        result = local_analyze(parsed=parsed, text=message_text(parsed=parsed), user_language="de")
+        if time.perf_counter() - started > 1.0:
+            slow.append(path.name)
+        assert 1 <= result.urgency <= 3
+        assert 1 <= result.importance <= 3
+        assert len(result.summary) <= 320
+    assert not slow
