@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from emails.demo.builder import address, ics_event, message_new, pdf_bytes, png_bytes
 
@@ -169,7 +170,7 @@ def _en_date(value: datetime) -> str:
 
 # --- newsletters -----------------------------------------------------------------------------------------
 
-NEWSLETTERS = [
+NEWSLETTERS: list[dict[str, Any]] = [
     {
         "language": "en",
         "name": "The Weekly Byte",
@@ -653,7 +654,7 @@ def _threads(ctx: _Context) -> None:
         domain = other.email.split("@")[1]
         references: list[str] = []
         previous_text = ""
-        previous_from = other
+        previous_from: Person | None = other
         date = start
         for turn, text in enumerate(turns):
             mine = turn % 2 == 1
@@ -688,7 +689,7 @@ def _threads(ctx: _Context) -> None:
                 body += f"\n{intro}\n{_quoted(previous_text)}\n"
             msg.set_content(body)
             folder = "Sent" if mine else _older_to_archive(ctx, date, 0.3)
-            flags = ("\\Seen",) if mine else None
+            flags: tuple[str, ...] | None = ("\\Seen",) if mine else None
             if not mine and turn + 1 < len(turns):
                 flags = ("\\Answered", "\\Seen")
             ctx.add(msg, folder=folder, kind="thread", language=language, date=date, flags=flags)
@@ -1034,7 +1035,7 @@ def _inline_image_and_pdf(ctx: _Context) -> None:
         f"zurück.</p><p>{sender.signature.replace(chr(10), '<br>')}</p></body></html>",
         subtype="html",
     )
-    html_part = msg.get_payload()[1]
+    html_part = list(msg.iter_parts())[1]
     html_part.add_related(
         png_bytes(), maintype="image", subtype="png", cid="<grundriss.lindenstrasse8@example>",
         filename="grundriss.png", disposition="inline",

@@ -137,7 +137,8 @@ def folder_import(
     batch_size: int = IMPORT_BATCH_SIZE,
 ) -> None:
     """Store ``items`` into a local folder in batches, skipping what the folder already holds."""
-    if folder.uidvalidity is None:
+    uidvalidity = folder.uidvalidity
+    if uidvalidity is None:
         raise ImportRefused("not a local folder")
     known = set(
         Message.objects.filter(folder=folder).values_list("logical__fingerprint", flat=True).iterator()
@@ -152,7 +153,7 @@ def folder_import(
         last = batch[-1].uid
         batch_store(
             folder=folder,
-            uidvalidity=folder.uidvalidity,
+            uidvalidity=uidvalidity,
             items=batch,
             state={"last_uid_seen": last, "uidnext": last + 1},
         )

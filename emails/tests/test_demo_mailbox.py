@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -98,13 +99,15 @@ def test_meeting_requests_have_calendar_parts_and_one_cancel(generated):
     assert methods["REQUEST"] >= 20
     assert all(p.calendar for _, p in meetings)
     cancel = next(c for _, p in meetings for c in p.calendar if c.method == "CANCEL")
-    uid = re.search(r"^UID:(.+)$", cancel.ics, re.M).group(1).strip()
+    found = re.search(r"^UID:(.+)$", cancel.ics, re.M)
+    assert found
+    uid = found.group(1).strip()
     requests = [c.ics for _, p in meetings for c in p.calendar if c.method == "REQUEST"]
     assert any(f"UID:{uid}" in ics for ics in requests)
     import icalendar
 
     for ics in requests[:3]:
-        event = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
+        event: Any = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
         assert event["DTEND"].dt > event["DTSTART"].dt
 
 
@@ -165,8 +168,12 @@ def test_inline_image_and_pdf(generated):
     raw = next(m.raw for m in demo_messages(now=NOW) if m.kind == "attachments")
     from emails.parsing import attachment_payload
 
-    assert attachment_payload(raw=raw, part_id=pdf.part_id)[1].startswith(b"%PDF-1.4")
-    assert attachment_payload(raw=raw, part_id=image.part_id)[1].startswith(b"\x89PNG")
+    pdf_payload = attachment_payload(raw=raw, part_id=pdf.part_id)
+    png_payload = attachment_payload(raw=raw, part_id=image.part_id)
+    assert pdf_payload
+    assert png_payload
+    assert pdf_payload[1].startswith(b"%PDF-1.4")
+    assert png_payload[1].startswith(b"\x89PNG")
 
 
 # --- written into pymap and synced -----------------------------------------------------------------------

@@ -217,6 +217,7 @@ def test_actions_on_imported_mail_complete_locally(mbox_file, alice, no_network)
     assert first.uidvalidity == first.folder.uidvalidity
     assert first.is_flagged
 
+    assert archived is not None
     operation_undo(user=alice, operation_id=archived.pk)
     first.refresh_from_db()
     assert first.folder.raw_name == "INBOX"
@@ -243,6 +244,7 @@ def test_other_users_cannot_act_on_imported_mail(mbox_file, alice, charlie):
     """GIVEN alice's imported message WHEN charlie tries to archive it THEN it does not exist for him."""
     mbox_import(owner=alice, path=mbox_file)
     message = Message.objects.filter(owner=alice).first()
+    assert message is not None
     with pytest.raises(Message.DoesNotExist):
         message_action(user=charlie, message_id=message.pk, action="archive")
     assert message_action(user=alice, message_id=message.pk, action="archive") is not None
