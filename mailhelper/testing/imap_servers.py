@@ -83,6 +83,21 @@ class ImapServer:
             stamp = max(int(previous) + 1, int(time.time()))
             os.utime(users_path, (stamp, stamp))
         self.users[username] = password
+        if self.kind != "pymap":
+            self._login_wait(username)
+
+    def _login_wait(self, username: str, timeout: float = 10) -> None:
+        """Dovecot notices a changed passwd-file on its next lookup, not always the first: wait until the
+        new user can really log in, so tests never race the reload."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with self.client(username):
+                    return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     # --- acting as another mail client -------------------------------------------------------------
     @contextlib.contextmanager
