@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +74,8 @@ def demo_maildir_write(
         _users_write(directory, username, password)
         return DemoMailbox(directory, username, password, count, written_now=False)
     user_dir = directory / username
+    if force and user_dir.exists():  # a fresh mailbox (new UIDVALIDITY), never the old one plus copies
+        shutil.rmtree(user_dir)
     for folder in DEMO_FOLDERS:
         path = _maildir_path(user_dir, folder)
         for sub in ("cur", "new", "tmp"):

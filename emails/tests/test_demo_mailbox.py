@@ -246,7 +246,11 @@ def test_demo_mailbox_command_writes_once(tmp_path):
     out = StringIO()
     call_command("demo_mailbox", "--dir", str(tmp_path / "mail"), stdout=out)
     assert "(already there)" in out.getvalue()
-    assert len(list((tmp_path / "mail" / "demo" / "cur").iterdir())) > 50
+    inbox = tmp_path / "mail" / "demo" / "cur"
+    count = len(list(inbox.iterdir()))
+    assert count > 50
+    call_command("demo_mailbox", "--dir", str(tmp_path / "mail"), "--force", stdout=StringIO())
+    assert len(list(inbox.iterdir())) == count  # rewritten, not doubled
 
 
 def test_demo_mailbox_connect_refuses_outside_demo_mode(tmp_path, settings):
