@@ -9,14 +9,17 @@ import pytest
 from django.db import connection, transaction
 from django.test import override_settings
 
+from emails.analysis.embeddings import DEFAULT_MODEL_ID, MODELS
 from emails.models import LogicalMessage
 from emails.search import selectors
 from emails.search.selectors import search_for_user, semantic_search_sql, similar_messages, vector_literal
 from emails.search.tests.mail import mail_make
 from emails.search.vectors import hnsw_search_settings, vectors_store
 
+OTHER_MODEL_ID = next(m for m in MODELS if m != DEFAULT_MODEL_ID)  # "the model before a change"
+
 pytestmark = pytest.mark.django_db
-MODEL = "e5-small-q4"
+MODEL = DEFAULT_MODEL_ID
 
 
 def direction(*weights: float) -> np.ndarray:
@@ -104,11 +107,11 @@ def test_vectors_of_another_model_are_ignored(alice: Any, fake_query_vector: Any
         "old vector",
         "other",
     ]
-    with override_settings(EMBEDDING_MODEL_ID="minilm-l6-int8"):
+    with override_settings(EMBEDDING_MODEL_ID=OTHER_MODEL_ID):
         assert search_for_user(user=alice, query="q", mode="semantic") == []
         assert similar_messages(user=alice, logical_id=old.logical_id) == []
         vectors_store(
-            owner_id=alice.pk, logical_ids=[old.logical_id], model_id="minilm-l6-int8", vectors=[direction(1)]
+            owner_id=alice.pk, logical_ids=[old.logical_id], model_id=OTHER_MODEL_ID, vectors=[direction(1)]
         )
         assert [h.subject for h in search_for_user(user=alice, query="q", mode="semantic")] == ["old vector"]
 

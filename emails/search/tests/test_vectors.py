@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from django.test import override_settings
 
+from emails.analysis.embeddings import DEFAULT_MODEL_ID, MODELS
 from emails.models import MessageEmbedding
 from emails.search.tests.mail import mail_make
 from emails.search.vectors import (
@@ -18,6 +19,8 @@ from emails.search.vectors import (
     vectors_store,
 )
 
+OTHER_MODEL_ID = next(m for m in MODELS if m != DEFAULT_MODEL_ID)  # "the model before a change"
+
 
 def unit(seed: int, dimension: int = 384) -> np.ndarray:
     vector = np.random.default_rng(seed).standard_normal(dimension).astype(np.float32)
@@ -26,9 +29,9 @@ def unit(seed: int, dimension: int = 384) -> np.ndarray:
 
 def test_current_model_is_the_local_default_unless_configured() -> None:
     """GIVEN no setting WHEN asked THEN the shipped default model; a setting picks another."""
-    assert embedding_model_current() == ("e5-small-q4", 384)
-    with override_settings(EMBEDDING_MODEL_ID="minilm-l6-int8"):
-        assert embedding_model_current() == ("minilm-l6-int8", 384)
+    assert embedding_model_current() == (DEFAULT_MODEL_ID, 384)
+    with override_settings(EMBEDDING_MODEL_ID=OTHER_MODEL_ID):
+        assert embedding_model_current() == (OTHER_MODEL_ID, 384)
 
 
 @pytest.mark.django_db
@@ -39,14 +42,14 @@ def test_vectors_store_upserts_and_skips_other_owners_messages(alice: Any, bob: 
     b1 = mail_make(bob, subject="three")
     ids = [a1.logical_id, a2.logical_id, b1.logical_id]
     written = vectors_store(
-        owner_id=alice.pk, logical_ids=ids, model_id="e5-small-q4", vectors=[unit(1), unit(2), unit(3)]
+        owner_id=alice.pk, logical_ids=ids, model_id=DEFAULT_MODEL_ID, vectors=[unit(1), unit(2), unit(3)]
     )
     assert written == 2
     assert (
         vectors_store(
             owner_id=alice.pk,
             logical_ids=ids[:2],
-            model_id="e5-small-q4",
+            model_id=DEFAULT_MODEL_ID,
             vectors=np.vstack([unit(4), unit(5)]),
         )
         == 2
@@ -74,16 +77,18 @@ def test_model_change_lists_old_vectors_as_stale(alice: Any, bob: Any) -> None:
     too) and their messages count as unembedded; re-embedding clears them."""
     a1 = mail_make(alice, subject="one")
     b1 = mail_make(bob, subject="two")
-    vectors_store(owner_id=alice.pk, logical_ids=[a1.logical_id], model_id="e5-small-q4", vectors=[unit(1)])
-    vectors_store(owner_id=bob.pk, logical_ids=[b1.logical_id], model_id="e5-small-q4", vectors=[unit(2)])
+    vectors_store(
+        owner_id=alice.pk, logical_ids=[a1.logical_id], model_id=DEFAULT_MODEL_ID, vectors=[unit(1)]
+    )
+    vectors_store(owner_id=bob.pk, logical_ids=[b1.logical_id], model_id=DEFAULT_MODEL_ID, vectors=[unit(2)])
     assert not embeddings_stale().exists()
     assert logical_ids_unembedded(owner_id=alice.pk) == []
-    with override_settings(EMBEDDING_MODEL_ID="minilm-l6-int8"):
+    with override_settings(EMBEDDING_MODEL_ID=OTHER_MODEL_ID):
         assert embeddings_stale().count() == 2
         assert list(embeddings_stale(user=alice).values_list("logical_id", flat=True)) == [a1.logical_id]
         assert logical_ids_unembedded(owner_id=alice.pk) == [a1.logical_id]
         vectors_store(
-            owner_id=alice.pk, logical_ids=[a1.logical_id], model_id="minilm-l6-int8", vectors=[unit(3)]
+            owner_id=alice.pk, logical_ids=[a1.logical_id], model_id=OTHER_MODEL_ID, vectors=[unit(3)]
         )
         assert not embeddings_stale(user=alice).exists()
         assert embeddings_stale(user=bob).count() == 1
