@@ -190,7 +190,8 @@ def main() -> None:
             started = time.perf_counter()
             again = account_sync(account=account)
             resync = time.perf_counter() - started
-            assert again.new == 0 and stored == size, (again, stored)
+            assert again.new == 0, again
+            assert stored == size, (stored, size)
             started = time.perf_counter()
             if os.environ.get("BENCH_PROFILE"):
                 import cProfile

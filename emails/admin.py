@@ -61,4 +61,6 @@ class MessageAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
     raw_id_fields = ("owner", "account", "folder")
+
+
 from emails.pipeline import admin as pipeline_admin  # noqa: E402,F401

@@ -87,4 +87,4 @@ def operations_apply_task(self, account_id: int, user_id: int) -> int:
         return 0
 
 
-from emails.pipeline.tasks import *  # noqa: F401,F403,E402
+from emails.pipeline.tasks import *  # noqa: F403, E402

@@ -6,47 +6,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MailAccount',
+            name="MailAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('email_address', models.EmailField(blank=True, max_length=254, verbose_name='e-mail address')),
-                ('imap_host', models.CharField(max_length=255, verbose_name='IMAP server')),
-                ('imap_port', models.PositiveIntegerField(default=993, verbose_name='IMAP port')),
-                ('imap_security', models.CharField(choices=[('ssl', 'SSL/TLS'), ('starttls', 'STARTTLS'), ('none', 'None (unencrypted, only for local test servers)')], default='ssl', max_length=10, verbose_name='IMAP security')),
-                ('username', models.CharField(max_length=255, verbose_name='user name')),
-                ('password_encrypted', models.TextField(blank=True, editable=False)),
-                ('smtp_host', models.CharField(blank=True, max_length=255, verbose_name='SMTP server')),
-                ('smtp_port', models.PositiveIntegerField(blank=True, null=True, verbose_name='SMTP port')),
-                ('smtp_security', models.CharField(choices=[('ssl', 'SSL/TLS'), ('starttls', 'STARTTLS'), ('none', 'None (unencrypted, only for local test servers)')], default='starttls', max_length=10, verbose_name='SMTP security')),
-                ('smtp_username', models.CharField(blank=True, max_length=255, verbose_name='SMTP user name')),
-                ('smtp_password_encrypted', models.TextField(blank=True, editable=False)),
-                ('sync_interval_minutes', models.PositiveIntegerField(default=5, verbose_name='sync every (minutes)')),
-                ('folder_include', models.TextField(blank=True, help_text='One pattern per line (* and ? allowed); empty means all', verbose_name='only these folders')),
-                ('folder_exclude', models.TextField(blank=True, help_text='One pattern per line', verbose_name='never these folders')),
-                ('sync_since', models.DateField(blank=True, null=True, verbose_name='only mail since')),
-                ('enabled', models.BooleanField(default=True, verbose_name='enabled')),
-                ('last_sync_started_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('needs_reauth', models.BooleanField(default=False)),
-                ('deleting', models.BooleanField(default=False, help_text='Removal of our local copy is in progress')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mail_accounts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "email_address",
+                    models.EmailField(blank=True, max_length=254, verbose_name="e-mail address"),
+                ),
+                ("imap_host", models.CharField(max_length=255, verbose_name="IMAP server")),
+                ("imap_port", models.PositiveIntegerField(default=993, verbose_name="IMAP port")),
+                (
+                    "imap_security",
+                    models.CharField(
+                        choices=[
+                            ("ssl", "SSL/TLS"),
+                            ("starttls", "STARTTLS"),
+                            ("none", "None (unencrypted, only for local test servers)"),
+                        ],
+                        default="ssl",
+                        max_length=10,
+                        verbose_name="IMAP security",
+                    ),
+                ),
+                ("username", models.CharField(max_length=255, verbose_name="user name")),
+                ("password_encrypted", models.TextField(blank=True, editable=False)),
+                ("smtp_host", models.CharField(blank=True, max_length=255, verbose_name="SMTP server")),
+                ("smtp_port", models.PositiveIntegerField(blank=True, null=True, verbose_name="SMTP port")),
+                (
+                    "smtp_security",
+                    models.CharField(
+                        choices=[
+                            ("ssl", "SSL/TLS"),
+                            ("starttls", "STARTTLS"),
+                            ("none", "None (unencrypted, only for local test servers)"),
+                        ],
+                        default="starttls",
+                        max_length=10,
+                        verbose_name="SMTP security",
+                    ),
+                ),
+                (
+                    "smtp_username",
+                    models.CharField(blank=True, max_length=255, verbose_name="SMTP user name"),
+                ),
+                ("smtp_password_encrypted", models.TextField(blank=True, editable=False)),
+                (
+                    "sync_interval_minutes",
+                    models.PositiveIntegerField(default=5, verbose_name="sync every (minutes)"),
+                ),
+                (
+                    "folder_include",
+                    models.TextField(
+                        blank=True,
+                        help_text="One pattern per line (* and ? allowed); empty means all",
+                        verbose_name="only these folders",
+                    ),
+                ),
+                (
+                    "folder_exclude",
+                    models.TextField(
+                        blank=True, help_text="One pattern per line", verbose_name="never these folders"
+                    ),
+                ),
+                ("sync_since", models.DateField(blank=True, null=True, verbose_name="only mail since")),
+                ("enabled", models.BooleanField(default=True, verbose_name="enabled")),
+                ("last_sync_started_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("needs_reauth", models.BooleanField(default=False)),
+                (
+                    "deleting",
+                    models.BooleanField(default=False, help_text="Removal of our local copy is in progress"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mail_accounts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'indexes': [models.Index(fields=['enabled', 'needs_reauth', 'last_sync_started_at'], name='mail_account_due')],
-                'constraints': [models.UniqueConstraint(fields=('owner', 'name'), name='mail_account_unique_name_per_owner')],
+                "ordering": ["name"],
+                "indexes": [
+                    models.Index(
+                        fields=["enabled", "needs_reauth", "last_sync_started_at"], name="mail_account_due"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("owner", "name"), name="mail_account_unique_name_per_owner"
+                    )
+                ],
             },
         ),
     ]

@@ -16,7 +16,7 @@ from accounts.services.otp import RECOVERY_DEVICE_NAME, TOTP_DEVICE_NAME
 DEMO_USERNAME = "demo"
 
 
-class DemoModeDisabled(Exception):  # noqa: N818 - domain errors read as states (CONVENTIONS)
+class DemoModeDisabled(Exception):
     """settings.DEMO_MODE is off (it is on only in mailhelper.settings.dev)."""
 
 

@@ -18,7 +18,7 @@ from accounts.models import AuditKind, Invite, User
 from accounts.services.audit import audit_record
 
 
-class InviteInvalid(Exception):  # noqa: N818 - domain errors read as states (CONVENTIONS)
+class InviteInvalid(Exception):
     """The invite does not exist, has expired or was used already (deliberately not saying which)."""
 
 

@@ -36,19 +36,19 @@ class MailConnectionError(Exception):
             self.kind = kind
 
 
-class AuthenticationFailed(MailConnectionError):  # noqa: N818 (the name the design uses)
+class AuthenticationFailed(MailConnectionError):
     """The server rejected the credentials (or the stored password can no longer be decrypted)."""
 
     kind = ConnectionErrorKind.AUTHENTICATION
 
 
-class ServerUnavailable(MailConnectionError):  # noqa: N818
+class ServerUnavailable(MailConnectionError):
     """The server could not be reached or talked to right now; worth retrying later."""
 
     kind = ConnectionErrorKind.PROTOCOL
 
 
-class ConnectionRefusedByPolicy(MailConnectionError):  # noqa: N818
+class ConnectionRefusedByPolicy(MailConnectionError):
     """Our own rules forbid this connection (SSRF guard, plain text to a public host)."""
 
     kind = ConnectionErrorKind.POLICY

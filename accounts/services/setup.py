@@ -20,7 +20,7 @@ SETUP_TOKEN_CACHE_KEY = "accounts:setup-token-sha256"  # noqa: S105 - a cache ke
 SETUP_ADVISORY_LOCK = 0x6D68_5345_5455  # "mhSETU": any constant unique to this purpose
 
 
-class SetupUnavailable(Exception):  # noqa: N818 - domain errors read as states (CONVENTIONS)
+class SetupUnavailable(Exception):
     """A user exists already, or the token is wrong or expired."""
 
 

@@ -52,7 +52,7 @@ LLM_FIELDS: tuple[str, ...] = (
 )
 
 
-class InvalidAnalysis(ValueError):  # noqa: N818 (domain wording)
+class InvalidAnalysis(ValueError):
     """An answer does not satisfy the analysis schema; ``str(exc)`` says which field and why."""
 
 

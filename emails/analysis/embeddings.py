@@ -11,8 +11,8 @@ Two backends, both CPU-only, lazily loaded once per process:
 
 from __future__ import annotations
 
-import json
 import ctypes
+import json
 import os
 import re
 import resource

@@ -10,153 +10,442 @@ import emails.models.ai_settings
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('emails', '0001_initial'),
+        ("emails", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AIProviderSettings',
+            name="AIProviderSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('local', 'local (no LLM)'), ('ollama', 'Ollama'), ('openai', 'OpenAI-compatible'), ('anthropic', 'Anthropic')], default=emails.models.ai_settings.default_provider, max_length=16)),
-                ('model', models.CharField(blank=True, max_length=200)),
-                ('endpoint', models.URLField(blank=True, help_text='Base URL; empty = provider default', max_length=500)),
-                ('api_key_encrypted', models.TextField(blank=True, editable=False)),
-                ('daily_token_budget', models.PositiveIntegerField(blank=True, help_text='Empty = operator default', null=True)),
-                ('daily_request_budget', models.PositiveIntegerField(blank=True, help_text='Empty = operator default', null=True)),
-                ('backfill_cloud_days', models.PositiveIntegerField(default=30, validators=[django.core.validators.MinValueValidator(0)])),
-                ('user_language', models.CharField(default='en', max_length=8)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("local", "local (no LLM)"),
+                            ("ollama", "Ollama"),
+                            ("openai", "OpenAI-compatible"),
+                            ("anthropic", "Anthropic"),
+                        ],
+                        default=emails.models.ai_settings.default_provider,
+                        max_length=16,
+                    ),
+                ),
+                ("model", models.CharField(blank=True, max_length=200)),
+                (
+                    "endpoint",
+                    models.URLField(
+                        blank=True, help_text="Base URL; empty = provider default", max_length=500
+                    ),
+                ),
+                ("api_key_encrypted", models.TextField(blank=True, editable=False)),
+                (
+                    "daily_token_budget",
+                    models.PositiveIntegerField(blank=True, help_text="Empty = operator default", null=True),
+                ),
+                (
+                    "daily_request_budget",
+                    models.PositiveIntegerField(blank=True, help_text="Empty = operator default", null=True),
+                ),
+                (
+                    "backfill_cloud_days",
+                    models.PositiveIntegerField(
+                        default=30, validators=[django.core.validators.MinValueValidator(0)]
+                    ),
+                ),
+                ("user_language", models.CharField(default="en", max_length=8)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'AI provider settings',
-                'verbose_name_plural': 'AI provider settings',
+                "verbose_name": "AI provider settings",
+                "verbose_name_plural": "AI provider settings",
             },
         ),
         migrations.CreateModel(
-            name='CloudRequestLog',
+            name="CloudRequestLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=32)),
-                ('model', models.CharField(blank=True, max_length=200)),
-                ('endpoint', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField()),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('attempt', models.PositiveSmallIntegerField(default=1)),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('payload', models.TextField()),
-                ('tokens_in', models.PositiveIntegerField(default=0)),
-                ('tokens_out', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('logical', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='emails.logicalmessage')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=32)),
+                ("model", models.CharField(blank=True, max_length=200)),
+                ("endpoint", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField()),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                ("attempt", models.PositiveSmallIntegerField(default=1)),
+                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("payload", models.TextField()),
+                ("tokens_in", models.PositiveIntegerField(default=0)),
+                ("tokens_out", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "logical",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="emails.logicalmessage",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['owner', 'created_at', 'id'], name='cloudlog_owner_created')],
+                "indexes": [
+                    models.Index(fields=["owner", "created_at", "id"], name="cloudlog_owner_created")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MessageContent',
+            name="MessageContent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(blank=True, help_text='The readable text (plain part, or converted HTML)')),
-                ('new_text', models.TextField(blank=True, help_text='The reply without quoted history and signature')),
-                ('quoted', models.TextField(blank=True)),
-                ('signature', models.TextField(blank=True)),
-                ('safe_html', models.TextField(blank=True)),
-                ('remote_images_blocked', models.PositiveIntegerField(default=0)),
-                ('html_to_text', models.BooleanField(default=False, help_text='text was converted from the HTML part')),
-                ('warnings', models.JSONField(blank=True, default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('logical', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='content', to='emails.logicalmessage')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        blank=True, help_text="The readable text (plain part, or converted HTML)"
+                    ),
+                ),
+                (
+                    "new_text",
+                    models.TextField(blank=True, help_text="The reply without quoted history and signature"),
+                ),
+                ("quoted", models.TextField(blank=True)),
+                ("signature", models.TextField(blank=True)),
+                ("safe_html", models.TextField(blank=True)),
+                ("remote_images_blocked", models.PositiveIntegerField(default=0)),
+                (
+                    "html_to_text",
+                    models.BooleanField(default=False, help_text="text was converted from the HTML part"),
+                ),
+                ("warnings", models.JSONField(blank=True, default=list)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "logical",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="content",
+                        to="emails.logicalmessage",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['owner', 'logical'], name='content_owner_logical')],
+                "indexes": [models.Index(fields=["owner", "logical"], name="content_owner_logical")],
             },
         ),
         migrations.CreateModel(
-            name='Processing',
+            name="Processing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('parse', 'parse'), ('sanitize', 'sanitize'), ('embed', 'embed'), ('analyze', 'analyze'), ('tags', 'tag suggestions'), ('rules', 'rules'), ('complete', 'complete'), ('failed', 'failed (not retryable)'), ('parked', 'parked (retries exhausted)')], default='parse', max_length=16)),
-                ('failed_stage', models.CharField(blank=True, choices=[('parse', 'parse'), ('sanitize', 'sanitize'), ('embed', 'embed'), ('analyze', 'analyze'), ('tags', 'tag suggestions'), ('rules', 'rules'), ('complete', 'complete'), ('failed', 'failed (not retryable)'), ('parked', 'parked (retries exhausted)')], max_length=16)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('lease_owner', models.CharField(blank=True, help_text='Worker token of the lease holder', max_length=64)),
-                ('attempts', models.PositiveIntegerField(default=0, help_text='Claims of the current stage')),
-                ('next_attempt_at', models.DateTimeField(blank=True, help_text='Backoff: not before this time', null=True)),
-                ('queued_at', models.DateTimeField(blank=True, help_text='Last time a task was sent for it', null=True)),
-                ('warnings', models.JSONField(blank=True, default=list, help_text='Warning codes collected on the way')),
-                ('last_error', models.TextField(blank=True)),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('parsed_at', models.DateTimeField(blank=True, null=True)),
-                ('sanitized_at', models.DateTimeField(blank=True, null=True)),
-                ('embedded_at', models.DateTimeField(blank=True, null=True)),
-                ('analyzed_at', models.DateTimeField(blank=True, null=True)),
-                ('tags_suggested_at', models.DateTimeField(blank=True, null=True)),
-                ('rules_run_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('parked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('logical', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='processing', to='emails.logicalmessage')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("parse", "parse"),
+                            ("sanitize", "sanitize"),
+                            ("embed", "embed"),
+                            ("analyze", "analyze"),
+                            ("tags", "tag suggestions"),
+                            ("rules", "rules"),
+                            ("complete", "complete"),
+                            ("failed", "failed (not retryable)"),
+                            ("parked", "parked (retries exhausted)"),
+                        ],
+                        default="parse",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "failed_stage",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("parse", "parse"),
+                            ("sanitize", "sanitize"),
+                            ("embed", "embed"),
+                            ("analyze", "analyze"),
+                            ("tags", "tag suggestions"),
+                            ("rules", "rules"),
+                            ("complete", "complete"),
+                            ("failed", "failed (not retryable)"),
+                            ("parked", "parked (retries exhausted)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                (
+                    "lease_owner",
+                    models.CharField(blank=True, help_text="Worker token of the lease holder", max_length=64),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, help_text="Claims of the current stage")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(blank=True, help_text="Backoff: not before this time", null=True),
+                ),
+                (
+                    "queued_at",
+                    models.DateTimeField(blank=True, help_text="Last time a task was sent for it", null=True),
+                ),
+                (
+                    "warnings",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Warning codes collected on the way"
+                    ),
+                ),
+                ("last_error", models.TextField(blank=True)),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                ("parsed_at", models.DateTimeField(blank=True, null=True)),
+                ("sanitized_at", models.DateTimeField(blank=True, null=True)),
+                ("embedded_at", models.DateTimeField(blank=True, null=True)),
+                ("analyzed_at", models.DateTimeField(blank=True, null=True)),
+                ("tags_suggested_at", models.DateTimeField(blank=True, null=True)),
+                ("rules_run_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("parked_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "logical",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="processing",
+                        to="emails.logicalmessage",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'processing',
-                'indexes': [models.Index(fields=['owner', 'stage'], name='processing_owner_stage'), models.Index(fields=['stage', 'next_attempt_at'], name='processing_stage_next'), models.Index(fields=['stage', 'lease_until'], name='processing_stage_lease')],
+                "verbose_name_plural": "processing",
+                "indexes": [
+                    models.Index(fields=["owner", "stage"], name="processing_owner_stage"),
+                    models.Index(fields=["stage", "next_attempt_at"], name="processing_stage_next"),
+                    models.Index(fields=["stage", "lease_until"], name="processing_stage_lease"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SenderRule',
+            name="SenderRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pattern', models.CharField(max_length=320)),
-                ('kind', models.CharField(choices=[('vip', 'VIP (raise importance)'), ('trusted', 'trusted (never spam)')], default='vip', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pattern", models.CharField(max_length=320)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("vip", "VIP (raise importance)"), ("trusted", "trusted (never spam)")],
+                        default="vip",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['owner', 'kind'], name='sender_rule_owner_kind')],
-                'constraints': [models.UniqueConstraint(fields=('owner', 'pattern', 'kind'), name='sender_rule_unique')],
+                "indexes": [models.Index(fields=["owner", "kind"], name="sender_rule_owner_kind")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("owner", "pattern", "kind"), name="sender_rule_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Triage',
+            name="Triage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('urgency', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3)])),
-                ('importance', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3)])),
-                ('score', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(3), django.core.validators.MaxValueValidator(9)])),
-                ('colour', models.CharField(choices=[('red', 'red'), ('yellow', 'yellow'), ('green', 'green')], max_length=8)),
-                ('category', models.CharField(choices=[('action_required', 'action required'), ('meeting', 'meeting'), ('invoice_payment', 'invoice / payment'), ('newsletter', 'newsletter'), ('notification', 'notification'), ('personal', 'personal'), ('spam', 'spam'), ('info', 'info')], default='info', max_length=24)),
-                ('summary', models.TextField(blank=True)),
-                ('action_items', models.JSONField(blank=True, default=list)),
-                ('deadline', models.DateTimeField(blank=True, null=True)),
-                ('is_spam', models.BooleanField(default=False)),
-                ('is_newsletter', models.BooleanField(default=False)),
-                ('invite', models.JSONField(blank=True, help_text='method, start, end, title, organizer', null=True)),
-                ('language', models.CharField(blank=True, max_length=8)),
-                ('confidence', models.FloatField(default=0.0)),
-                ('sources', models.JSONField(blank=True, default=dict, help_text='{field: source that decided it}')),
-                ('explanation', models.JSONField(blank=True, default=list, help_text='[{source, weight, urgency, importance, note}]: why this score')),
-                ('injection_flagged', models.BooleanField(default=False)),
-                ('injection_reasons', models.JSONField(blank=True, default=list)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('corrected_fields', models.JSONField(blank=True, default=list)),
-                ('provider', models.CharField(blank=True, max_length=32)),
-                ('analyzed_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('logical', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='triage', to='emails.logicalmessage')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3),
+                        ]
+                    ),
+                ),
+                (
+                    "importance",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3),
+                        ]
+                    ),
+                ),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(3),
+                            django.core.validators.MaxValueValidator(9),
+                        ]
+                    ),
+                ),
+                (
+                    "colour",
+                    models.CharField(
+                        choices=[("red", "red"), ("yellow", "yellow"), ("green", "green")], max_length=8
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("action_required", "action required"),
+                            ("meeting", "meeting"),
+                            ("invoice_payment", "invoice / payment"),
+                            ("newsletter", "newsletter"),
+                            ("notification", "notification"),
+                            ("personal", "personal"),
+                            ("spam", "spam"),
+                            ("info", "info"),
+                        ],
+                        default="info",
+                        max_length=24,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                ("action_items", models.JSONField(blank=True, default=list)),
+                ("deadline", models.DateTimeField(blank=True, null=True)),
+                ("is_spam", models.BooleanField(default=False)),
+                ("is_newsletter", models.BooleanField(default=False)),
+                (
+                    "invite",
+                    models.JSONField(blank=True, help_text="method, start, end, title, organizer", null=True),
+                ),
+                ("language", models.CharField(blank=True, max_length=8)),
+                ("confidence", models.FloatField(default=0.0)),
+                (
+                    "sources",
+                    models.JSONField(blank=True, default=dict, help_text="{field: source that decided it}"),
+                ),
+                (
+                    "explanation",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="[{source, weight, urgency, importance, note}]: why this score",
+                    ),
+                ),
+                ("injection_flagged", models.BooleanField(default=False)),
+                ("injection_reasons", models.JSONField(blank=True, default=list)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("corrected_fields", models.JSONField(blank=True, default=list)),
+                ("provider", models.CharField(blank=True, max_length=32)),
+                ("analyzed_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "logical",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="triage",
+                        to="emails.logicalmessage",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['owner', 'done_at', 'score'], name='triage_owner_done_score'), models.Index(fields=['owner', 'colour', 'done_at'], name='triage_owner_colour'), models.Index(fields=['owner', 'category', 'done_at'], name='triage_owner_category'), models.Index(fields=['owner', 'deadline'], name='triage_owner_deadline')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('urgency__gte', 1), ('urgency__lte', 3)), name='triage_urgency'), models.CheckConstraint(condition=models.Q(('importance__gte', 1), ('importance__lte', 3)), name='triage_importance'), models.CheckConstraint(condition=models.Q(('score', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.Value(2), '*', models.F('urgency')), '+', models.F('importance')))), name='triage_score_derived')],
+                "indexes": [
+                    models.Index(fields=["owner", "done_at", "score"], name="triage_owner_done_score"),
+                    models.Index(fields=["owner", "colour", "done_at"], name="triage_owner_colour"),
+                    models.Index(fields=["owner", "category", "done_at"], name="triage_owner_category"),
+                    models.Index(fields=["owner", "deadline"], name="triage_owner_deadline"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("urgency__gte", 1), ("urgency__lte", 3)), name="triage_urgency"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("importance__gte", 1), ("importance__lte", 3)),
+                        name="triage_importance",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "score",
+                                django.db.models.expressions.CombinedExpression(
+                                    django.db.models.expressions.CombinedExpression(
+                                        models.Value(2), "*", models.F("urgency")
+                                    ),
+                                    "+",
+                                    models.F("importance"),
+                                ),
+                            )
+                        ),
+                        name="triage_score_derived",
+                    ),
+                ],
             },
         ),
     ]

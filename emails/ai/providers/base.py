@@ -15,7 +15,7 @@ class ProviderError(Exception):
     retryable = False
 
 
-class ProviderUnavailable(ProviderError):  # noqa: N818 (domain wording)
+class ProviderUnavailable(ProviderError):
     """Timeout, connection failure, 5xx or 429 after the retries: try again later."""
 
     retryable = True
@@ -25,7 +25,7 @@ class ProviderUnavailable(ProviderError):  # noqa: N818 (domain wording)
         self.retry_after = retry_after
 
 
-class ProviderRejected(ProviderError):  # noqa: N818
+class ProviderRejected(ProviderError):
     """The provider refused the request: ``reason`` is "auth" (401/403), "model" or "request"."""
 
     def __init__(self, message: str, *, reason: str) -> None:
@@ -33,11 +33,11 @@ class ProviderRejected(ProviderError):  # noqa: N818
         self.reason = reason
 
 
-class InvalidOutput(ProviderError):  # noqa: N818
+class InvalidOutput(ProviderError):
     """The provider answered, but not with JSON that satisfies the analysis schema."""
 
 
-class BudgetExhausted(ProviderError):  # noqa: N818
+class BudgetExhausted(ProviderError):
     """The user's daily budget for this provider is used up; fall back to the local analyzer."""
 
 
