@@ -48,12 +48,7 @@ from accounts.services.sessions import session_revoke, sessions_revoke_all
 from accounts.services.setup import SetupUnavailable, first_admin_create, setup_is_open, setup_token_is_valid
 from accounts.services.users import password_change
 from mailhelper.net import client_ip
-
-
-class UserRequest(HttpRequest):
-    """A request past VerifiedSessionRequiredMiddleware: every non-public view has a logged-in user."""
-
-    user: User
+from mailhelper.typing import UserRequest
 
 
 def session_is_verified(user: Any) -> bool:

@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from mailhelper.typing import UserRequest
+
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: UserRequest) -> HttpResponse:
     """The start page is the dashboard (matrix, totals, charts, sync status)."""
     from emails.views.dashboard import dashboard
 

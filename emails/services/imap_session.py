@@ -26,6 +26,7 @@ from imapclient import IMAPClient
 from accounts.models.mail_account import MailAccount
 from accounts.services import mail_connection as connection
 from accounts.services import mail_errors
+from mailhelper.typing import locking_cache
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,9 @@ def connection_slot(*, account_id: int) -> Iterator[None]:
     limit = max(1, settings.IMAP_MAX_CONNECTIONS_PER_ACCOUNT)
     held = None
     for index in range(limit):
-        lock = cache.lock(f"imapconn:{account_id}:{index}", timeout=settings.SYNC_LOCK_SECONDS * 2)
+        lock = locking_cache(cache).lock(
+            f"imapconn:{account_id}:{index}", timeout=settings.SYNC_LOCK_SECONDS * 2
+        )
         if lock.acquire(blocking=False):
             held = lock
             break

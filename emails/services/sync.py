@@ -37,6 +37,7 @@ from emails.services.imap_session import (
     imap_session,
 )
 from emails.services.storage import FetchedMessage, batch_store, flags_normalize
+from mailhelper.typing import locking_cache
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def account_sync(
     """
     if account.is_local:  # imported mail has no server
         return SyncReport.skipped()
-    lock = cache.lock(sync_lock_key(account.pk), timeout=settings.SYNC_LOCK_SECONDS)
+    lock = locking_cache(cache).lock(sync_lock_key(account.pk), timeout=settings.SYNC_LOCK_SECONDS)
     if not lock.acquire(blocking=False):
         return SyncReport.skipped()
     try:
@@ -548,7 +549,7 @@ def _operations_push(*, account: MailAccount, client: IMAPClient, context: _RunC
 @contextlib.contextmanager
 def sync_lock_held(*, account_id: int, timeout: int | None = None) -> Iterator[Any | None]:
     """Hold the account's sync lock (non-blocking); yields None when someone else holds it."""
-    lock = cache.lock(sync_lock_key(account_id), timeout=timeout or settings.SYNC_LOCK_SECONDS)
+    lock = locking_cache(cache).lock(sync_lock_key(account_id), timeout=timeout or settings.SYNC_LOCK_SECONDS)
     if not lock.acquire(blocking=False):
         yield None
         return

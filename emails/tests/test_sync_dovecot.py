@@ -18,6 +18,7 @@ from emails.models import FolderRole, LogicalMessage, MailFolder, Message, SyncR
 from emails.services.imap_session import AuthenticationFailed, ServerUnavailable
 from emails.services.sync import account_sync
 from emails.tests.conftest import assert_in_step, mailbox_make, message_bytes
+from mailhelper.typing import locking_cache
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.dovecot]
 
@@ -207,4 +208,5 @@ def test_an_unreachable_server_is_transient(dovecot_mailbox, sync):
     account.refresh_from_db()
     assert not account.needs_reauth
     assert account.consecutive_failures == 1
-    assert cache.lock(f"sync:{account.pk}", timeout=5).acquire(blocking=False)  # the lock was released
+    lock = locking_cache(cache).lock(f"sync:{account.pk}", timeout=5)
+    assert lock.acquire(blocking=False)  # the lock was released

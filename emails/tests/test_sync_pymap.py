@@ -123,7 +123,9 @@ def test_a_second_sync_while_one_runs_exits_quietly(pymap_mailbox, sync):
     """GIVEN the account's sync lock is held WHEN another sync starts THEN it is skipped at once."""
     from django.core.cache import cache
 
-    lock = cache.lock(f"sync:{pymap_mailbox.account.pk}", timeout=30)
+    from mailhelper.typing import locking_cache
+
+    lock = locking_cache(cache).lock(f"sync:{pymap_mailbox.account.pk}", timeout=30)
     assert lock.acquire(blocking=False)
     try:
         assert sync(pymap_mailbox).status == "skipped"

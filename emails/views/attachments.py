@@ -75,7 +75,9 @@ def message_cid(request: HttpRequest, pk: int, content_id: str) -> HttpResponse:
     if kind is None:
         raise Http404
     response = HttpResponse(part.data, content_type=kind)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename="image")
+    disposition = content_disposition_header(as_attachment=False, filename="image")
+    assert disposition is not None  # Django returns None only without a filename for an inline part
+    response["Content-Disposition"] = disposition
     response["Cache-Control"] = "private, max-age=300"
     return _part_headers(response)
 
@@ -91,9 +93,11 @@ def message_attachment(request: HttpRequest, pk: int, part_id: str) -> HttpRespo
     except PartUnavailable as exc:
         return _part_headers(_unavailable(exc))
     response = HttpResponse(part.data, content_type="application/octet-stream")
-    response["Content-Disposition"] = content_disposition_header(
+    disposition = content_disposition_header(
         as_attachment=True, filename=safe_filename(part.filename, part_id=part_id)
     )
+    assert disposition is not None  # never None for an attachment
+    response["Content-Disposition"] = disposition
     response["Cache-Control"] = "private, no-store"
     return _part_headers(response)
 

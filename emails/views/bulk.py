@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from django.contrib import messages as flash
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from emails.models import MailFolder, Message, Triage
 from emails.services.operations import ActionError, message_action, operation_undo
 from emails.services.triage import triage_mark_done
 from emails.views.listing import UNDO_SESSION_KEY
+from mailhelper.typing import UserRequest
 
 logger = logging.getLogger(__name__)
 MAX_IDS = 500
@@ -33,7 +34,7 @@ MOVE_ACTIONS = ("archive", "trash", "move")
 UNDO_SECONDS = 600
 
 
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: UserRequest) -> str:
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=False
@@ -53,7 +54,7 @@ def _ids(values: list[str]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _owned_messages(request: HttpRequest, ids: list[int]) -> list[Message]:
+def _owned_messages(request: UserRequest, ids: list[int]) -> list[Message]:
     rows = list(
         Message.objects.filter(owner=request.user, pk__in=ids).only(
             "id", "logical_id", "account_id", "folder_id"
@@ -65,7 +66,7 @@ def _owned_messages(request: HttpRequest, ids: list[int]) -> list[Message]:
 
 
 def _undo_remember(
-    request: HttpRequest, *, kind: str, ids: list[int], label: str, extra: dict[str, Any] | None = None
+    request: UserRequest, *, kind: str, ids: list[int], label: str, extra: dict[str, Any] | None = None
 ) -> None:
     if not ids:
         request.session.pop(UNDO_SESSION_KEY, None)
@@ -80,7 +81,7 @@ def _undo_remember(
     }
 
 
-def _done(request: HttpRequest, rows: list[Message], done: bool) -> tuple[int, list[int]]:
+def _done(request: UserRequest, rows: list[Message], done: bool) -> tuple[int, list[int]]:
     changed = []
     for logical_id in dict.fromkeys(row.logical_id for row in rows):
         try:
@@ -94,7 +95,7 @@ def _done(request: HttpRequest, rows: list[Message], done: bool) -> tuple[int, l
 
 
 @require_POST
-def bulk_action(request: HttpRequest) -> HttpResponse:
+def bulk_action(request: UserRequest) -> HttpResponse:
     """POST ids + action (done, undone, read, unread, flag, unflag, archive, trash, move, tag)."""
     action = request.POST.get("action") or ""
     raw_ids = request.POST.getlist("ids")
@@ -195,7 +196,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def bulk_undo(request: HttpRequest) -> HttpResponse:
+def bulk_undo(request: UserRequest) -> HttpResponse:
     """Undo the last bulk action of this session (token from the undo bar)."""
     undo = request.session.get(UNDO_SESSION_KEY)
     token = request.POST.get("token") or ""
@@ -234,7 +235,7 @@ def bulk_undo(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_next_url(request))
 
 
-def _operations_undo(request: HttpRequest, operation_ids: list[int]) -> int:
+def _operations_undo(request: UserRequest, operation_ids: list[int]) -> int:
     """Undo moves; returns how many could not be undone.
 
     A move the server has already done leaves the row waiting for its new UID, which the target folder's
@@ -263,7 +264,7 @@ def _operations_undo(request: HttpRequest, operation_ids: list[int]) -> int:
     return failed
 
 
-def _accounts_sync_now(request: HttpRequest, operation_ids: list[int]) -> None:
+def _accounts_sync_now(request: UserRequest, operation_ids: list[int]) -> None:
     from accounts.models import MailAccount
     from emails.models import PendingOperation, SyncTrigger
     from emails.services.sync import account_sync

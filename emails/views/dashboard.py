@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages as flash
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from emails.selectors_ui import (
     totals_for_user,
 )
 from emails.services.dashboard_cache import dashboard_cached
+from mailhelper.typing import UserRequest
 
 CHART_WIDTH = 300
 CHART_HEIGHT = 100
@@ -37,7 +38,7 @@ class Bar:
     label: str
 
 
-def _account_filter(request: HttpRequest, scope: MailScope) -> int | None:
+def _account_filter(request: UserRequest, scope: MailScope) -> int | None:
     raw = request.GET.get("account") or ""
     if not raw:
         return None
@@ -94,7 +95,7 @@ def mix_segments(charts: Charts) -> list[dict[str, Any]]:
     return segments
 
 
-def _panel_context(request: HttpRequest, scope: MailScope) -> dict[str, Any]:
+def _panel_context(request: UserRequest, scope: MailScope) -> dict[str, Any]:
     account_id = _account_filter(request, scope)
     user = request.user
     parts = (account_id, timezone.get_current_timezone_name())
@@ -128,20 +129,20 @@ def _panel_context(request: HttpRequest, scope: MailScope) -> dict[str, Any]:
     }
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: UserRequest) -> HttpResponse:
     scope = mail_scope_for_user(user=request.user)
     context = _panel_context(request, scope)
     context["statuses"] = account_statuses_for_user(user=request.user, scope=scope)
     return render(request, "emails/dashboard.html", context)
 
 
-def dashboard_panel(request: HttpRequest) -> HttpResponse:
+def dashboard_panel(request: UserRequest) -> HttpResponse:
     """Totals, matrix and charts (htmx: refreshed live when mail arrives or is processed)."""
     scope = mail_scope_for_user(user=request.user)
     return render(request, "emails/_dashboard_panel.html", _panel_context(request, scope))
 
 
-def dashboard_accounts(request: HttpRequest) -> HttpResponse:
+def dashboard_accounts(request: UserRequest) -> HttpResponse:
     """Every account's sync status (htmx: refreshed live when a sync finishes or fails)."""
     scope = mail_scope_for_user(user=request.user)
     statuses = account_statuses_for_user(user=request.user, scope=scope)
@@ -149,7 +150,7 @@ def dashboard_accounts(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def dashboard_sync_now(request: HttpRequest, account_id: int) -> HttpResponse:
+def dashboard_sync_now(request: UserRequest, account_id: int) -> HttpResponse:
     """ "Sync now" from the dashboard: owner-checked (404 otherwise), rate-limited, within the user's quota."""
     from accounts.models import MailAccount
     from emails.services.scheduling import sync_now_request

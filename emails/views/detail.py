@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages as flash
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from emails.models import LogicalMessage, MailFolder, Message, OperationStatus, 
 from emails.selectors import folders_for_user, messages_for_user
 from emails.services.operations import ActionError, message_action, operation_undo
 from emails.services.remote_images import remote_images_allow, remote_images_allowed
+from mailhelper.typing import HtmxUserRequest
 from tags.models import Tag
 from tags.selectors import tags_for_message, tags_for_user
 from tags.services import TagError, tag_add, tag_remove
@@ -35,7 +36,7 @@ CORRECTABLE_FIELDS = ("urgency", "importance", "category", "spam")
 RELATED_LIMIT = 10
 
 
-def _message_or_404(request: HttpRequest, pk: int) -> Message:
+def _message_or_404(request: HtmxUserRequest, pk: int) -> Message:
     return get_object_or_404(messages_for_user(user=request.user), pk=pk)
 
 
@@ -80,12 +81,8 @@ def _copy_for(user: Any, item: Any) -> Message | None:
     if isinstance(item, LogicalMessage):
         logical_id = item.pk
     elif isinstance(item, dict):
-        if item.get("message_id_pk") or item.get("message_pk"):
-            return (
-                messages_for_user(user=user)
-                .filter(pk=item.get("message_pk") or item.get("message_id_pk"))
-                .first()
-            )
+        if message_pk := item.get("message_pk") or item.get("message_id_pk"):
+            return messages_for_user(user=user).filter(pk=message_pk).first()
         logical_id = item.get("logical_id")
     else:
         logical_id = getattr(item, "logical_id", None)
@@ -111,7 +108,7 @@ def _rows(user: Any, items: Any, current: Message) -> list[RelatedRow]:
 def thread_rows(*, user: Any, message: Message) -> list[RelatedRow] | None:
     """The conversation around the message; None while ``emails.threads`` is not available."""
     try:
-        from emails.threads import thread_for_message  # type: ignore[attr-defined]
+        from emails.threads import thread_for_message
     except ImportError:
         return None
     try:
@@ -126,7 +123,7 @@ def thread_rows(*, user: Any, message: Message) -> list[RelatedRow] | None:
 def similar_rows(*, user: Any, message: Message) -> list[RelatedRow] | None:
     """Messages like this one (embeddings); None while ``emails.search.similar_messages`` is missing."""
     try:
-        from emails.search import similar_messages  # type: ignore[attr-defined]
+        from emails.search import similar_messages
     except ImportError:
         return None
     try:
@@ -175,7 +172,7 @@ def plain_text_of(message: Message, content: Any) -> str:
     return ""
 
 
-def body_context(request: HttpRequest, message: Message, content: Any) -> dict[str, Any]:
+def body_context(request: HtmxUserRequest, message: Message, content: Any) -> dict[str, Any]:
     allowed = remote_images_allowed(user=request.user, message=message)
     if content is not None:
         blocked = content.remote_images_blocked
@@ -196,7 +193,7 @@ def body_context(request: HttpRequest, message: Message, content: Any) -> dict[s
     }
 
 
-def ai_context(request: HttpRequest, message: Message, *, error: str = "") -> dict[str, Any]:
+def ai_context(request: HtmxUserRequest, message: Message, *, error: str = "") -> dict[str, Any]:
     triage = triage_of(message)
     from emails.models import TriageCategory
 
@@ -211,7 +208,7 @@ def ai_context(request: HttpRequest, message: Message, *, error: str = "") -> di
     }
 
 
-def tags_context(request: HttpRequest, message: Message, *, error: str = "") -> dict[str, Any]:
+def tags_context(request: HtmxUserRequest, message: Message, *, error: str = "") -> dict[str, Any]:
     return {
         "message": message,
         "message_tags": list(tags_for_message(user=request.user, logical_id=message.logical_id)),
@@ -221,7 +218,7 @@ def tags_context(request: HttpRequest, message: Message, *, error: str = "") -> 
 
 
 def actions_context(
-    request: HttpRequest,
+    request: HtmxUserRequest,
     message: Message | None,
     *,
     operation: PendingOperation | None = None,
@@ -244,7 +241,7 @@ def actions_context(
 
 
 @require_GET
-def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def message_detail(request: HtmxUserRequest, pk: int) -> HttpResponse:
     message = _message_or_404(request, pk)
     content = content_of(message)
     triage = triage_of(message)
@@ -268,7 +265,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def message_ai_panel(request: HttpRequest, pk: int) -> HttpResponse:
+def message_ai_panel(request: HtmxUserRequest, pk: int) -> HttpResponse:
     """The AI panel alone (polled while the message is being analysed)."""
     message = _message_or_404(request, pk)
     return render(request, "emails/_ai_panel.html", ai_context(request, message))
@@ -306,7 +303,7 @@ def _correction_value(field: str, raw: str) -> Any:
 
 
 @require_POST
-def message_triage_correct(request: HttpRequest, pk: int) -> HttpResponse:
+def message_triage_correct(request: HtmxUserRequest, pk: int) -> HttpResponse:
     """One-click correction of urgency, importance, category or spam; re-renders the AI panel."""
     message = _message_or_404(request, pk)
     field = request.POST.get("field", "")
@@ -337,7 +334,7 @@ def message_triage_correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def message_triage_done(request: HttpRequest, pk: int) -> HttpResponse:
+def message_triage_done(request: HtmxUserRequest, pk: int) -> HttpResponse:
     """Mark the message done / not done (the Done workflow of the triage)."""
     message = _message_or_404(request, pk)
     error = ""
@@ -357,7 +354,7 @@ def message_triage_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def message_tag_add(request: HttpRequest, pk: int) -> HttpResponse:
+def message_tag_add(request: HtmxUserRequest, pk: int) -> HttpResponse:
     message = _message_or_404(request, pk)
     error = ""
     try:
@@ -375,7 +372,7 @@ def message_tag_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def message_tag_remove(request: HttpRequest, pk: int, tag_id: int) -> HttpResponse:
+def message_tag_remove(request: HtmxUserRequest, pk: int, tag_id: int) -> HttpResponse:
     message = _message_or_404(request, pk)
     try:
         tag_remove(user=request.user, logical_id=message.logical_id, tag_id=tag_id)
@@ -387,7 +384,7 @@ def message_tag_remove(request: HttpRequest, pk: int, tag_id: int) -> HttpRespon
 
 
 @require_POST
-def message_action_view(request: HttpRequest, pk: int) -> HttpResponse:
+def message_action_view(request: HtmxUserRequest, pk: int) -> HttpResponse:
     """read/unread/flag/unflag/archive/trash/move/delete through the operations journal."""
     message = _message_or_404(request, pk)
     action = request.POST.get("action", "")
@@ -447,7 +444,7 @@ def message_action_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def message_undo(request: HttpRequest, pk: int, operation_id: int) -> HttpResponse:
+def message_undo(request: HtmxUserRequest, pk: int, operation_id: int) -> HttpResponse:
     message = _message_or_404(request, pk)
     if not PendingOperation.objects.filter(
         pk=operation_id, owner=request.user, message_id=message.pk
@@ -471,7 +468,7 @@ def message_undo(request: HttpRequest, pk: int, operation_id: int) -> HttpRespon
 
 
 @require_POST
-def message_remote_images_allow(request: HttpRequest, pk: int) -> HttpResponse:
+def message_remote_images_allow(request: HtmxUserRequest, pk: int) -> HttpResponse:
     """Allow remote images for this message or this sender; re-renders the body frame."""
     message = _message_or_404(request, pk)
     remote_images_allow(user=request.user, message=message, for_sender=request.POST.get("scope") == "sender")

@@ -18,7 +18,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from emails.models import AIProvider, AIProviderSettings, CloudRequestLog, SenderRule, SenderRuleKind
 from emails.pipeline.ai_settings import ai_settings_save, ai_settings_test
 from emails.services.remote_images import remote_image_allowance_delete, remote_image_allowances_for_user
+from mailhelper.typing import UserRequest
 
 SECTIONS = (
     ("accounts", gettext_lazy("Mail accounts")),
@@ -144,7 +145,7 @@ def _ai_form_initial(ai: AIProviderSettings) -> dict[str, Any]:
     }
 
 
-def _render(request: HttpRequest, section: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+def _render(request: UserRequest, section: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     response = render(
         request,
         f"emails/settings_{section}.html",
@@ -155,7 +156,7 @@ def _render(request: HttpRequest, section: str, context: dict[str, Any], status:
 
 
 @require_http_methods(["GET", "POST"])
-def settings_page(request: HttpRequest, section: str = "accounts") -> HttpResponse:
+def settings_page(request: UserRequest, section: str = "accounts") -> HttpResponse:
     handlers = {
         "accounts": _section_accounts,
         "ai": _section_ai,
@@ -172,14 +173,14 @@ def settings_page(request: HttpRequest, section: str = "accounts") -> HttpRespon
     return handler(request)
 
 
-def _section_accounts(request: HttpRequest) -> HttpResponse:
+def _section_accounts(request: UserRequest) -> HttpResponse:
     from accounts.models.mail_account import MailAccount
 
     accounts = MailAccount.objects.filter(owner=request.user).order_by("name")
     return _render(request, "accounts", {"accounts": accounts})
 
 
-def _section_ai(request: HttpRequest) -> HttpResponse:
+def _section_ai(request: UserRequest) -> HttpResponse:
     ai = _ai_settings(request.user)
     if request.method == "POST":
         form = AIProviderForm(request.POST)
@@ -204,7 +205,7 @@ def _section_ai(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def ai_settings_test_view(request: HttpRequest) -> HttpResponse:
+def ai_settings_test_view(request: UserRequest) -> HttpResponse:
     """Test the saved provider settings; answers with a short status fragment (htmx)."""
     ai = AIProviderSettings.objects.filter(owner=request.user).first()
     ok, text = False, ""
@@ -221,7 +222,7 @@ def ai_settings_test_view(request: HttpRequest) -> HttpResponse:
     return render(request, "emails/settings_ai_test.html", {"ok": ok, "text": text})
 
 
-def _section_senders(request: HttpRequest) -> HttpResponse:
+def _section_senders(request: UserRequest) -> HttpResponse:
     form = SenderRuleForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -253,7 +254,7 @@ def _section_senders(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def sender_rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def sender_rule_delete(request: UserRequest, rule_id: int) -> HttpResponse:
     rule = get_object_or_404(SenderRule.objects.filter(owner=request.user), pk=rule_id)
     rule.delete()
     flash.success(request, _("Sender rule removed."))
@@ -261,7 +262,7 @@ def sender_rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 
 @require_POST
-def remote_image_allowance_delete_view(request: HttpRequest, allowance_id: int) -> HttpResponse:
+def remote_image_allowance_delete_view(request: UserRequest, allowance_id: int) -> HttpResponse:
     from emails.models.remote_images import RemoteImageAllowance
 
     try:
@@ -272,20 +273,20 @@ def remote_image_allowance_delete_view(request: HttpRequest, allowance_id: int) 
     return redirect("emails:settings_section", section="senders")
 
 
-def _section_profile(request: HttpRequest) -> HttpResponse:
+def _section_profile(request: UserRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
-            user.language = form.cleaned_data["language"]  # type: ignore[union-attr]
-            user.time_zone = form.cleaned_data["time_zone"]  # type: ignore[union-attr]
-            user.save(update_fields=["language", "time_zone"])  # type: ignore[union-attr]
-            translation.activate(user.language)  # type: ignore[union-attr]
+            user.language = form.cleaned_data["language"]
+            user.time_zone = form.cleaned_data["time_zone"]
+            user.save(update_fields=["language", "time_zone"])
+            translation.activate(user.language)
             flash.success(request, _("Profile saved."))
             response = redirect("emails:settings_section", section="profile")
             response.set_cookie(
                 django_settings.LANGUAGE_COOKIE_NAME,
-                user.language,  # type: ignore[union-attr]
+                user.language,
                 max_age=django_settings.LANGUAGE_COOKIE_AGE,
                 path=django_settings.LANGUAGE_COOKIE_PATH,
                 domain=django_settings.LANGUAGE_COOKIE_DOMAIN,
@@ -295,21 +296,21 @@ def _section_profile(request: HttpRequest) -> HttpResponse:
             )
             return response
         return _render(request, "profile", {"form": form, "time_zones": time_zones()}, status=422)
-    form = ProfileForm(initial={"language": user.language, "time_zone": user.time_zone})  # type: ignore[union-attr]
+    form = ProfileForm(initial={"language": user.language, "time_zone": user.time_zone})
     return _render(request, "profile", {"form": form, "time_zones": time_zones()})
 
 
-def _section_security(request: HttpRequest) -> HttpResponse:
+def _section_security(request: UserRequest) -> HttpResponse:
     return _render(request, "security", {})
 
 
-def _section_privacy(request: HttpRequest) -> HttpResponse:
+def _section_privacy(request: UserRequest) -> HttpResponse:
     rows = CloudRequestLog.objects.filter(owner=request.user).order_by("-created_at", "-id")
     page = Paginator(rows, PRIVACY_PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(request, "privacy", {"page": page})
 
 
 @require_GET
-def privacy_log_entry(request: HttpRequest, log_id: int) -> HttpResponse:
+def privacy_log_entry(request: UserRequest, log_id: int) -> HttpResponse:
     entry = get_object_or_404(CloudRequestLog.objects.filter(owner=request.user), pk=log_id)
     return _render(request, "privacy_entry", {"entry": entry})
