@@ -348,7 +348,7 @@ def tags_for_filter(*, user: Any) -> list[Any]:
 def search_hits(*, user: Any, query: str, limit: int, mode: str) -> tuple[list[int], str]:
     """Message ids for a search, best first, and a note when only the fallback could answer."""
     try:
-        from emails.search import search_for_user  # type: ignore[attr-defined]
+        from emails.search import search_for_user
     except ImportError:
         search_for_user = None
     if search_for_user is not None:
@@ -616,7 +616,7 @@ def account_statuses_for_user(*, user: Any, scope: MailScope) -> list[AccountSta
             latest[run.account_id] = run
     out = []
     for account in scope.accounts:
-        run = latest.get(account.pk)
-        syncing = run is not None and run.finished_at is None and run.status == "running"
-        out.append(AccountStatus(account=account, is_syncing=syncing, last_run=run))
+        last_run = latest.get(account.pk)
+        syncing = last_run is not None and last_run.finished_at is None and last_run.status == "running"
+        out.append(AccountStatus(account=account, is_syncing=syncing, last_run=last_run))
     return out

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+
+if TYPE_CHECKING:
+    from emails.models.triage import Triage
 
 
 class LogicalMessage(models.Model):
@@ -20,6 +25,9 @@ class LogicalMessage(models.Model):
     fingerprint = models.CharField(max_length=64)
     message_id = models.CharField(max_length=998, blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
+
+    # Reverse one-to-one from Triage.logical (the django-stubs plugin does not add it here).
+    triage: Triage
 
     class Meta:
         constraints = [

@@ -44,6 +44,6 @@ class RemoteImageAllowance(models.Model):
     def __str__(self) -> str:
         return self.sender_address or f"message {self.logical_id}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         self.sender_address = self.sender_address.strip().lower()
         super().save(*args, **kwargs)

@@ -30,6 +30,6 @@ class SenderRule(models.Model):
     def __str__(self) -> str:
         return f"{self.kind}: {self.pattern}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         self.pattern = self.pattern.strip().lower()
         super().save(*args, **kwargs)

@@ -93,7 +93,7 @@ class Triage(models.Model):
     def __str__(self) -> str:
         return f"{self.logical_id}: {self.score} {self.colour} {self.category}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         self.derive()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and ({"urgency", "importance"} & set(update_fields)):

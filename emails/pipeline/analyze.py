@@ -43,12 +43,12 @@ from emails.pipeline.stages import message_representative, parsed_from_message
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_ENDPOINTS = {
+DEFAULT_ENDPOINTS: dict[str, str] = {
     AIProvider.OLLAMA: "http://127.0.0.1:11434",
     AIProvider.OPENAI: "https://api.openai.com/v1",
     AIProvider.ANTHROPIC: "https://api.anthropic.com",
 }
-DEFAULT_MODELS = {
+DEFAULT_MODELS: dict[str, str] = {
     AIProvider.OLLAMA: "llama3.1",
     AIProvider.OPENAI: "gpt-4o-mini",
     AIProvider.ANTHROPIC: "claude-3-5-haiku-latest",

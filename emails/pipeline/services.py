@@ -94,7 +94,7 @@ def analyze_run(*, logical_id: int) -> str:
     return "done"
 
 
-def _analyze_warnings(job, triage) -> list[str]:  # type: ignore[no-untyped-def]
+def _analyze_warnings(job, triage) -> list[str]:
     warnings = []
     if triage.injection_flagged:
         warnings.append("analyze:injection_flagged")
@@ -157,7 +157,7 @@ def processing_enqueue(*, logical_ids: Iterable[int]) -> int:
     queued = 0
     for chunk in _chunks(ids, settings.PIPELINE_BATCH_SIZE):
         try:
-            processing_run_task.apply_async(args=[chunk], queue="default")
+            processing_run_task.apply_async(args=(chunk,), queue="default")
         except Exception:
             logger.exception("pipeline enqueue failed; the sweeper will retry (%s messages)", len(chunk))
             continue

@@ -198,7 +198,7 @@ def processing_reset(*, queryset: QuerySet[Processing], stage: str = ProcessingS
     )
 
 
-def processing_due(*, now=None, limit: int | None = None) -> list[int]:  # type: ignore[no-untyped-def]
+def processing_due(*, now=None, limit: int | None = None) -> list[int]:
     """Unfinished messages nobody works on and nobody queued recently (the sweeper re-queues them)."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.PIPELINE_REQUEUE_AFTER_SECONDS)

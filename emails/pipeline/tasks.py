@@ -22,13 +22,13 @@ def _retry_later(logical_id: int) -> None:
         return
     countdown = max(1, int((due - timezone.now()).total_seconds()) + 1)
     try:
-        processing_run_task.apply_async(args=[[logical_id]], countdown=countdown, queue="default")
+        processing_run_task.apply_async(args=([logical_id],), countdown=countdown, queue="default")
     except Exception:
         logger.exception("retry enqueue failed logical=%s; the sweeper will pick it up", logical_id)
 
 
 def _hand_off(logical_id: int) -> None:
-    processing_analyze_task.apply_async(args=[logical_id], queue="ai")
+    processing_analyze_task.apply_async(args=(logical_id,), queue="ai")
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=600, time_limit=660)
@@ -53,7 +53,7 @@ def processing_analyze_task(logical_id: int) -> str:
     close_old_connections()
     outcome = analyze_run(logical_id=logical_id)
     if outcome == "done":
-        processing_run_task.apply_async(args=[[logical_id]], queue="default")
+        processing_run_task.apply_async(args=([logical_id],), queue="default")
     elif outcome == "retry":
         _retry_later(logical_id)
     close_old_connections()

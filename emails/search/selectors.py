@@ -90,7 +90,7 @@ def semantic_search(
     if vector.shape[-1] != dimension:
         raise ValueError(f"query vector has {vector.shape[-1]} dimensions, the model {dimension}")
     sql = semantic_search_sql(column=embedding_column(dimension), exclude=exclude_logical_id is not None)
-    params = {
+    params: dict[str, str | int | None] = {
         "vector": vector_literal(vector),
         "owner_id": owner_id,
         "model_id": model_id,
@@ -169,16 +169,14 @@ def rank_fuse(
 ) -> list[tuple[int, float, MatchedBy]]:
     """Reciprocal rank fusion: each list adds 1 / (RRF_K + rank); a mail found both ways comes first."""
     scores: dict[int, float] = {}
-    found: dict[int, set[str]] = {}
-    for source, results in (("text", text), ("semantic", semantic)):
+    found: dict[int, set[MatchedBy]] = {}
+    sources: tuple[tuple[MatchedBy, list[tuple[int, float]]], ...] = (("text", text), ("semantic", semantic))
+    for source, results in sources:
         for position, (logical_id, _score) in enumerate(results, start=1):
             scores[logical_id] = scores.get(logical_id, 0.0) + 1.0 / (RRF_K + position)
             found.setdefault(logical_id, set()).add(source)
     order = sorted(scores, key=lambda i: (-scores[i], -i))[:limit]
-    return [
-        (i, scores[i], "both" if len(found[i]) == 2 else next(iter(found[i])))  # type: ignore[misc]
-        for i in order
-    ]
+    return [(i, scores[i], "both" if len(found[i]) == 2 else next(iter(found[i]))) for i in order]
 
 
 def search_for_user(*, user: Any, query: str, limit: int = 50, mode: Mode = "hybrid") -> list[SearchHit]:

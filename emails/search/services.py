@@ -68,7 +68,7 @@ def search_index_missing(*, owner_id: int | None = None, limit: int = 5000) -> i
     """Index stored mail that has no search document yet (a hook that never ran, mail from before this
     table existed); returns how many were indexed. Safe to run at any time."""
     owner_filter = "AND m.owner_id = %s" if owner_id is not None else ""
-    params: list[object] = [owner_id] if owner_id is not None else []
+    params: list[int] = [owner_id] if owner_id is not None else []
     with connection.cursor() as cursor:
         cursor.execute(_MISSING_SQL.format(owner_filter=owner_filter), [*params, limit])
         missing = [row[0] for row in cursor.fetchall()]

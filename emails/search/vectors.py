@@ -25,7 +25,8 @@ def embedding_model_current() -> tuple[str, int]:
 
     model_id = getattr(settings, "EMBEDDING_MODEL_ID", None) or embeddings.DEFAULT_MODEL_ID
     info = embeddings.MODELS.get(model_id)
-    dimension = info.dimension if info is not None else int(settings.EMBEDDING_DIMENSION)
+    # EMBEDDING_DIMENSION is optional (absent from mailhelper.settings), so the django-stubs plugin rejects it.
+    dimension = info.dimension if info is not None else int(settings.EMBEDDING_DIMENSION)  # type: ignore[misc]
     return model_id, dimension
 
 

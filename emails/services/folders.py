@@ -186,8 +186,8 @@ def folders_refresh(*, account: MailAccount, client: IMAPClient) -> list[MailFol
                 logger.info("folder renamed account=%s folder=%s to=%s", account.pk, row.pk, folder.name)
         renamed_ids = {f.pk for f in renamed.values()}
         gone = [f for f in vanished if f.pk not in renamed_ids]
-        for folder in gone:
-            _folder_forget(folder)
+        for stale in gone:
+            _folder_forget(stale)
     by_name = {f.raw_name: f for f in MailFolder.objects.filter(account=account)}
     return [by_name[f.raw_name] for f in server if by_name[f.raw_name].is_selected]
 

@@ -66,7 +66,8 @@ def _pending_move(message: Message) -> PendingOperation | None:
     )
 
 
-def _server_location(message: Message) -> tuple[int, int, int]:
+def _server_location(message: Message) -> tuple[int | None, int | None, int | None]:
+    """(folder id, UIDVALIDITY, UID) on the server; a pending move's source folder may have been deleted since."""
     move = _pending_move(message)
     if move is not None:
         return move.source_folder_id, move.source_uidvalidity, move.source_uid
@@ -142,6 +143,8 @@ def _target_folder(*, message: Message, action: str, target_folder_id: int | Non
         if target is None:
             raise ActionError(f"this account has no {ACTION_ROLES[action].label} folder")
         return target
+    if target_folder_id is None:
+        raise MailFolder.DoesNotExist("no such folder")
     target = folders.filter(pk=target_folder_id).first()
     if target is None:
         raise MailFolder.DoesNotExist("no such folder")
@@ -227,13 +230,19 @@ def operation_undo(*, user: Any, operation_id: int) -> PendingOperation | None:
             OperationStatus.APPLIED,
         ):
             raise ActionError("only a move, archive or trash can be undone")
+        if operation.message_id is None:
+            raise ActionError("the message no longer exists")
         message = Message.objects.select_for_update().filter(pk=operation.message_id, owner=user).first()
         if message is None:
             raise ActionError("the message no longer exists")
         if operation.status == OperationStatus.PENDING:
             _move_cancel(operation=operation, message=message)
             return operation
-        source = MailFolder.objects.filter(pk=operation.source_folder_id, owner=user).first()
+        source = (
+            MailFolder.objects.filter(pk=operation.source_folder_id, owner=user).first()
+            if operation.source_folder_id is not None
+            else None
+        )
         if source is None:
             raise ActionError("the original folder no longer exists")
         undo = _move(message=message, target=source)
@@ -340,6 +349,7 @@ def operations_apply_with_client(
 
 
 def _operation_run(*, client: IMAPClient, operation: PendingOperation, capabilities: set[bytes]) -> None:
+    assert operation.source_uid is not None  # operations_apply_with_client fails those without one
     uid = [operation.source_uid]
     if operation.kind == OperationKind.FLAGS_ADD:
         client.add_flags(uid, [f.encode() for f in operation.flags], silent=True)
@@ -374,7 +384,11 @@ def _operation_fail(operation: PendingOperation, error: str) -> None:
         PendingOperation.objects.filter(pk=operation.pk).update(
             status=OperationStatus.FAILED, error=error[:2000], attempts=F("attempts") + 1
         )
-        message = Message.objects.select_for_update().filter(pk=operation.message_id).first()
+        message = (
+            Message.objects.select_for_update().filter(pk=operation.message_id).first()
+            if operation.message_id is not None
+            else None
+        )
         if operation.kind in (OperationKind.FLAGS_ADD, OperationKind.FLAGS_REMOVE) and message is not None:
             flags = set(message.flags)
             if operation.kind == OperationKind.FLAGS_ADD:

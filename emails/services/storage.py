@@ -187,7 +187,11 @@ def batch_store(
             else []
         )
         if inserted_ids:
-            transaction.on_commit(lambda ids=tuple(inserted_ids): hooks.messages_stored(ids))
+
+            def stored(ids: tuple[int, ...] = tuple(inserted_ids)) -> None:
+                hooks.messages_stored(ids)
+
+            transaction.on_commit(stored)
             dashboard_invalidate(user_id=folder.owner_id)
     for key, value in state.items():
         setattr(folder, key, value)

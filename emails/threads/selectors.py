@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from emails.models import Message, MessageContent, ThreadMembership
 
@@ -42,7 +43,7 @@ def _first_copies(*, owner_id: int, logical_ids: list[int]) -> list[dict[str, An
         .distinct("logical_id")
         .values("id", "logical_id", "subject", "from_name", "from_address", "received_at", "text_body")
     )
-    return sorted(copies, key=lambda c: (c["received_at"], c["logical_id"]))
+    return sorted(cast("Iterable[dict[str, Any]]", copies), key=lambda c: (c["received_at"], c["logical_id"]))
 
 
 def _sender(copy: dict[str, Any]) -> str:

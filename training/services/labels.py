@@ -49,7 +49,7 @@ def retrain_schedule(*, owner_id: int) -> bool:
     def send() -> None:
         from training.tasks import classifiers_retrain_task
 
-        classifiers_retrain_task.apply_async(args=[owner_id], countdown=delay, queue="default")
+        classifiers_retrain_task.apply_async(args=(owner_id,), countdown=delay, queue="default")
 
     transaction.on_commit(send, robust=True)
     return True
