@@ -24,9 +24,9 @@ def corpus_root() -> Path:
 
 def talon_splitter() -> Callable[[str], Splitter] | None:
     try:
-        import talon  # type: ignore[import-not-found]
-        from talon import quotations  # type: ignore[import-not-found]
-        from talon.signature.bruteforce import extract_signature  # type: ignore[import-not-found]
+        import talon
+        from talon import quotations
+        from talon.signature.bruteforce import extract_signature
     except Exception:
         return None
     talon.init()
@@ -35,7 +35,7 @@ def talon_splitter() -> Callable[[str], Splitter] | None:
         if view == "body":
             return extract_signature(source)[0]
         if is_html:
-            from talon.utils import html_to_text  # type: ignore[import-not-found]
+            from talon.utils import html_to_text
 
             return (html_to_text(quotations.extract_from_html(source)) or b"").decode("utf-8", "replace")
         return quotations.extract_from_plain(source)
@@ -45,7 +45,7 @@ def talon_splitter() -> Callable[[str], Splitter] | None:
 
 def email_reply_parser_splitter() -> Callable[[str], Splitter] | None:
     try:
-        from email_reply_parser import EmailReplyParser  # type: ignore[import-not-found]
+        from email_reply_parser import EmailReplyParser
     except Exception:
         return None
 
@@ -62,7 +62,7 @@ def email_reply_parser_splitter() -> Callable[[str], Splitter] | None:
 
 def mail_parser_reply_splitter() -> Callable[[str], Splitter] | None:
     try:
-        from mailparser_reply import EmailReplyParser  # type: ignore[import-not-found]
+        from mailparser_reply import EmailReplyParser
     except Exception:
         return None
     parser = EmailReplyParser(languages=["en", "de", "fr", "it", "nl", "pl", "sv", "da", "ja"])

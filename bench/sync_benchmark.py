@@ -28,6 +28,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header
 from pathlib import Path
+from typing import cast
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -103,7 +104,7 @@ def bare_loop(server, username: str, *, modern: bool) -> float:
                         except Exception:
                             part.get_payload(decode=True)
             else:
-                msg = email.message_from_bytes(raw)
+                legacy = email.message_from_bytes(raw)
                 for name in (
                     "subject",
                     "from",
@@ -115,14 +116,14 @@ def bare_loop(server, username: str, *, modern: bool) -> float:
                     "references",
                 ):
                     try:
-                        decode_header(str(msg.get(name, "")))
+                        decode_header(str(legacy.get(name, "")))
                     except Exception:
                         pass
-                for part in msg.walk():
-                    if part.get_content_type() in ("text/plain", "text/html"):
-                        payload = part.get_payload(decode=True) or b""
+                for legacy_part in legacy.walk():
+                    if legacy_part.get_content_type() in ("text/plain", "text/html"):
+                        payload = cast(bytes, legacy_part.get_payload(decode=True) or b"")
                         try:
-                            payload.decode(part.get_content_charset() or "ascii", "replace")
+                            payload.decode(legacy_part.get_content_charset() or "ascii", "replace")
                         except LookupError:
                             payload.decode("latin-1")
     client.logout()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,11 +16,11 @@ OTP_URL = reverse("accounts:otp_verify")
 HOME_URL = reverse("home")
 
 
-def password_post(client: Client, username: str, password: str = TEST_PASSWORD, **extra: str):
+def password_post(client: Client, username: str, password: str = TEST_PASSWORD, **extra: Any):
     return client.post(LOGIN_URL, {"username": username, "password": password}, **extra)
 
 
-def otp_post(client: Client, token: str, **extra: str):
+def otp_post(client: Client, token: str, **extra: Any):
     return client.post(OTP_URL, {"token": token}, **extra)
 
 

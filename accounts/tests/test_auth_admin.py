@@ -126,6 +126,7 @@ def test_audit_log_is_read_only_and_filterable(operator, alice, verified_client)
     listed = client.get(url + "?kind__exact=login_failed").context["cl"].result_list
     assert [e.kind for e in listed] == ["login_failed"]
     event = AuditEvent.objects.first()
+    assert event is not None
     assert client.get(reverse("admin:accounts_auditevent_add")).status_code == 403
     assert (
         client.post(reverse("admin:accounts_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code

@@ -48,6 +48,7 @@ def test_setup_needs_the_console_token(db):
 def test_setup_creates_the_first_admin_and_then_disappears(db):
     """GIVEN the token WHEN the first admin is created THEN she is a superuser sent to enrolment, and setup is gone."""
     token = setup_token_issue()
+    assert token is not None
     client = Client()
     response = client.post(SETUP_URL, _new_user("root", token=token))
     assert response["Location"] == reverse("accounts:otp_setup")
@@ -92,6 +93,7 @@ def test_an_invite_creates_exactly_one_user(charlie):
     assert again.status_code == 404
     assert not User.objects.filter(username="eve").exists()
     invite = Invite.objects.get(pk=link.invite.pk)
+    assert invite.used_by is not None
     assert invite.used_by.username == "dana"
     assert AuditEvent.objects.filter(kind=AuditKind.INVITE_CREATED, actor=charlie).exists()
     assert AuditEvent.objects.filter(kind=AuditKind.INVITE_USED, user__username="dana").exists()

@@ -47,7 +47,10 @@ def mail_with_parts(*, subject: str, html: str, content_id: str = "logo@test.exa
     message["Date"] = "Mon, 1 Jan 2024 10:00:00 +0000"
     message.set_content("plain version")
     message.add_alternative(html, subtype="html")
-    html_part = message.get_payload()[1]
+    payload = message.get_payload()
+    assert isinstance(payload, list)
+    html_part = payload[1]
+    assert isinstance(html_part, EmailMessage)
     html_part.add_related(
         png_bytes(), maintype="image", subtype="png", cid=f"<{content_id}>", filename="logo.png"
     )

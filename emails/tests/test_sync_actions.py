@@ -29,6 +29,7 @@ def test_mark_read_is_local_at_once_and_then_reaches_the_server(synced, alice):
     """GIVEN an unread message WHEN alice marks it read THEN it is read locally now and on the server after push."""
     message = _inbox_message(synced)
     operation = message_action(user=alice, message_id=message.pk, action="mark_read")
+    assert operation is not None
     message.refresh_from_db()
     assert message.is_seen
     assert operation.status == OperationStatus.PENDING
@@ -40,6 +41,7 @@ def test_archive_moves_on_the_server_keeps_the_row_and_can_be_undone(synced, ali
     """GIVEN a message WHEN archived, synced, undone, synced THEN it is back in INBOX with the same row and history."""
     message = _inbox_message(synced)
     operation = message_action(user=alice, message_id=message.pk, action="archive")
+    assert operation is not None
     message.refresh_from_db()
     assert message.folder.raw_name == "Archive"
     sync(synced)  # pushes the move, then fetches the new UID into the same row
@@ -59,6 +61,7 @@ def test_undo_before_the_server_saw_the_move_cancels_it(synced, alice, sync):
     """GIVEN a pending trash WHEN undone before any push THEN nothing happens on the server."""
     message = _inbox_message(synced)
     operation = message_action(user=alice, message_id=message.pk, action="trash")
+    assert operation is not None
     operation_undo(user=alice, operation_id=operation.pk)
     operation.refresh_from_db()
     assert operation.status == OperationStatus.CANCELLED
@@ -94,7 +97,7 @@ def test_a_user_action_racing_a_sync_is_not_reverted(synced, alice, sync):
     """GIVEN a sync in progress WHEN alice flags a message mid-sync THEN the sync keeps her flag and pushes it."""
     target = _inbox_message(synced, 1)
     synced.append("INBOX", [message_bytes(50)])
-    done = []
+    done: list[PendingOperation | None] = []
 
     def progress(event, data):
         if event == "sync.progress" and not done:
@@ -126,6 +129,7 @@ def test_other_users_cannot_act_on_alices_messages(synced, alice, charlie):
     message.refresh_from_db()
     assert not message.is_seen
     operation = message_action(user=alice, message_id=message.pk, action="trash")  # positive control
+    assert operation is not None
     with pytest.raises(PendingOperation.DoesNotExist):
         operation_undo(user=charlie, operation_id=operation.pk)
     assert Message.objects.get(pk=message.pk).folder.raw_name == "Trash"

@@ -17,7 +17,5 @@ def folder(alice: Any) -> Any:
 
 @pytest.fixture
 def openai_server() -> Iterator[FakeServer]:
-    server = FakeServer()
-    server.start()
-    yield server
-    server.stop()
+    with FakeServer() as server:
+        yield server

@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from emails.search.selectors import TEXT_SEARCH_SQL, search_for_user
+from emails.search.selectors import TEXT_SEARCH_SQL, Mode, search_for_user
 from emails.search.services import search_index_missing, search_index_update
 from emails.search.tests.mail import mail_make
 
 pytestmark = pytest.mark.django_db
 
 
-def found(user: Any, query: str, mode: str = "text") -> list[str]:
+def found(user: Any, query: str, mode: Mode = "text") -> list[str]:
     return [hit.subject for hit in search_for_user(user=user, query=query, mode=mode)]
 
 

@@ -72,7 +72,9 @@ def test_reply_chain_with_a_missing_middle_message(alice: Any) -> None:
     )
     assign(alice, b)
     assert thread_of(b) == thread_of(a)
-    thread = Thread.objects.get(pk=thread_of(a))
+    thread_id = thread_of(a)
+    assert thread_id is not None
+    thread = Thread.objects.get(pk=thread_id)
     assert (thread.message_count, thread.subject) == (3, "Plan")
 
 
@@ -217,7 +219,9 @@ def test_threads_never_cross_owners(alice: Any, bob: Any) -> None:
     assign(bob, b1, b2)
     assert thread_of(a1) != thread_of(b1)
     assert thread_of(b1) == thread_of(b2)
-    assert Thread.objects.get(pk=thread_of(a1)).owner_id == alice.pk
+    alice_thread_id = thread_of(a1)
+    assert alice_thread_id is not None
+    assert Thread.objects.get(pk=alice_thread_id).owner_id == alice.pk
     assert [m.logical_id for m in thread_for_message(user=bob, logical_id=b2.logical_id)] == [
         b1.logical_id,
         b2.logical_id,
