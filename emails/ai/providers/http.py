@@ -11,9 +11,11 @@ ignored (``trust_env=False``), since either would send the request somewhere unc
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -158,14 +160,22 @@ class _PinnedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.lru_cache(maxsize=8)
+def _ssl_context(verify: bool | str) -> ssl.SSLContext:
+    """One TLS context per verification setting, shared by every call: building one loads the CA bundle,
+    which costs milliseconds of CPU under the GIL and serialised the ai worker's concurrent calls."""
+    return httpx.create_ssl_context(verify=verify, trust_env=False)
+
+
 class PinnedTransport(httpx.HTTPTransport):
     """An httpx transport whose connections go to netguard-checked addresses only."""
 
     def __init__(self, resolved: ResolvedAddress, *, verify: bool | str = True) -> None:
-        super().__init__(verify=verify, trust_env=False)
+        context = _ssl_context(verify)
+        super().__init__(verify=context, trust_env=False)
         # httpx builds its httpcore pool without a way to pass a network backend, so swap the pool.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=context,
             max_connections=4,
             max_keepalive_connections=2,
             keepalive_expiry=30.0,
