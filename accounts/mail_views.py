@@ -44,8 +44,12 @@ def _limited(request: HttpRequest) -> bool:
 
 @login_required
 def mail_account_list(request: HttpRequest) -> HttpResponse:
+    from emails.selectors_ui import account_statuses_for_user, mail_scope_for_user
+
     accounts = mail_accounts_for_user(user=request.user)
-    return render(request, "accounts/mail_list.html", {"accounts": accounts})
+    # The same live sync status (progress bar fed by the user's websocket events) as on the dashboard.
+    statuses = account_statuses_for_user(user=request.user, scope=mail_scope_for_user(user=request.user))
+    return render(request, "accounts/mail_list.html", {"accounts": accounts, "statuses": statuses})
 
 
 def _form_page(request: HttpRequest, form: MailAccountForm, account: MailAccount | None) -> HttpResponse:
