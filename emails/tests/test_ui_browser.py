@@ -95,10 +95,39 @@ def test_dashboard_list_search_done_bulk_archive_and_undo_in_the_browser(
     page.locator("#matrix td.cell a").filter(has_not=page.locator(".cell-count", has_text="0")).first.click()
     expect(page.locator("#msg-rows tr.msg-row").first).to_be_visible()
 
-    # the list with all mail; search
+    # the list with all mail
     page.goto(asgi_server + "/mail/")
     expect(page.locator("#msg-rows tr.msg-row")).to_have_count(4)
     page.screenshot(path=str(SCREENSHOTS / "list.png"), full_page=True)
+
+    # open a message, correct its urgency: the matrix count moves; add a tag
+    opened = Message.objects.filter(owner=ivy).order_by("pk").first()
+    assert opened is not None
+    triage = Triage.objects.get(logical_id=opened.logical_id)
+    new_urgency = 1 if triage.urgency != 1 else 3
+    old_cell = f"{triage.urgency}-{triage.importance}"
+    new_cell = f"{new_urgency}-{triage.importance}"
+    page.goto(asgi_server + "/")
+    before = {
+        cell: int(page.locator(f'#matrix a[data-cell="{cell}"] .cell-count').inner_text())
+        for cell in (old_cell, new_cell)
+    }
+    page.goto(asgi_server + f"/mail/m/{opened.pk}/")
+    page.locator(f"#correct-urgency-{new_urgency}").click()
+    expect(page.locator(f"#correct-urgency-{new_urgency}")).to_have_attribute("aria-pressed", "true")
+    page.fill("#tag-name", "Steuer")
+    page.locator("#detail-tags form.tag-add button[type=submit]").click()
+    expect(page.locator("#detail-tags .tag-chip")).to_contain_text("Steuer")
+    page.goto(asgi_server + "/")
+    expect(page.locator(f'#matrix a[data-cell="{old_cell}"] .cell-count')).to_have_text(
+        str(before[old_cell] - 1)
+    )
+    expect(page.locator(f'#matrix a[data-cell="{new_cell}"] .cell-count')).to_have_text(
+        str(before[new_cell] + 1)
+    )
+
+    # search
+    page.goto(asgi_server + "/mail/")
     # The pipeline indexes mail for full-text search at its sanitize stage; the catch-up makes sure this
     # test does not race it.
     from emails.search import search_index_missing
