@@ -103,7 +103,9 @@ def test_labels_schedule_one_debounced_retrain(alice: Any, django_capture_on_com
     with django_capture_on_commit_callbacks() as callbacks:
         label_record(user=alice, logical_id=first, field="urgency", value=3)
         label_record(user=alice, logical_id=second, field="urgency", value=3)
-    assert len(callbacks) == 1
+    # Other after-commit work (e.g. dropping the dashboard cache) may ride along; one of it is a retrain.
+    retrains = [c for c in callbacks if c.__qualname__.startswith("retrain_schedule.")]
+    assert len(retrains) == 1
 
 
 @pytest.mark.django_db
