@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from emails.models import AIProvider, AIProviderSettings, CloudRequestLog, SenderRule, SenderRuleKind
 from emails.pipeline.ai_settings import ai_settings_save, ai_settings_test
+from emails.pipeline.selectors import provider_status_for_user
 from emails.services.remote_images import remote_image_allowance_delete, remote_image_allowances_for_user
 from mailhelper.typing import UserRequest
 
@@ -201,7 +202,15 @@ def _section_ai(request: UserRequest) -> HttpResponse:
             flash.success(request, _("AI provider settings saved."))
             return redirect("emails:settings_section", section="ai")
         return _render(request, "ai", {"form": form, "ai": ai}, status=422)
-    return _render(request, "ai", {"form": AIProviderForm(initial=_ai_form_initial(ai)), "ai": ai})
+    return _render(
+        request,
+        "ai",
+        {
+            "form": AIProviderForm(initial=_ai_form_initial(ai)),
+            "ai": ai,
+            "provider_status": provider_status_for_user(user=request.user),
+        },
+    )
 
 
 @require_POST
