@@ -18,7 +18,6 @@ import os
 import platform
 import resource
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -26,6 +25,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from harness import django_on_embedded_servers  # noqa: E402 - bench/ is on the path when run as a script
 
 ANSWER = {
     "urgency": 2,
@@ -54,27 +55,10 @@ def main() -> None:
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
 
-    root = Path(tempfile.mkdtemp(prefix="mailhelper-llmbench-"))
-    root.chmod(0o755)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailhelper.settings.test")
-    from mailhelper.embedded import servers_start
-
-    servers = servers_start(root=root, database="llmbench", persistent=False)
-    if servers.database_url:
-        os.environ["DATABASE_URL"] = servers.database_url
-    if servers.redis_url:
-        os.environ["REDIS_URL"] = servers.redis_url
-    import logging
-
-    import django
-
-    django.setup()
-    logging.disable(logging.WARNING)
-    from django.core.management import call_command
+    servers = django_on_embedded_servers(name="llmbench")
     from django.db import connection
 
     try:
-        call_command("migrate", verbosity=0)
         from emails.ai.tests.fake_servers import FakeServer, Reply, openai_chat
         from emails.models import AIProviderSettings, Triage
         from emails.pipeline import services, state

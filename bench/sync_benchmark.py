@@ -23,7 +23,6 @@ import random
 import resource
 import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header
@@ -32,6 +31,8 @@ from typing import cast
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from harness import django_on_embedded_servers  # noqa: E402 - bench/ is on the path when run as a script
 
 
 def rss_mb() -> float:
@@ -138,25 +139,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    root = Path(tempfile.mkdtemp(prefix="mailhelper-bench-"))
-    root.chmod(0o755)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailhelper.settings.test")
-    from mailhelper.embedded import servers_start
-
-    servers = servers_start(root=root, database="bench", persistent=False)
-    if servers.database_url:
-        os.environ["DATABASE_URL"] = servers.database_url
-    if servers.redis_url:
-        os.environ["REDIS_URL"] = servers.redis_url
-    import logging
-
-    import django
-
-    django.setup()
-    logging.disable(logging.WARNING)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    servers = django_on_embedded_servers(name="bench")
     from accounts.models import User
     from accounts.models.mail_account import MailAccount
     from emails.models import Message
@@ -217,7 +200,6 @@ def main() -> None:
     finally:
         server.stop()
         servers.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
     if args.append_to:
         cpu = next(

@@ -19,13 +19,14 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from harness import django_on_embedded_servers  # noqa: E402 - bench/ is on the path when run as a script
 
 
 def column_defaults(cursor, table: str) -> dict[str, str]:
@@ -158,31 +159,14 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the slowest queries")
     args = parser.parse_args()
 
-    root = Path(tempfile.mkdtemp(prefix="mailhelper-uibench-"))
-    root.chmod(0o755)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailhelper.settings.test")
-    from mailhelper.embedded import servers_start
-
-    servers = servers_start(root=root, database="uibench", persistent=False)
-    if servers.database_url:
-        os.environ["DATABASE_URL"] = servers.database_url
-    if servers.redis_url:
-        os.environ["REDIS_URL"] = servers.redis_url
-    import logging
-
-    import django
-
-    django.setup()
-    logging.disable(logging.WARNING)
+    servers = django_on_embedded_servers(name="uibench")
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["testserver"]
     try:
-        call_command("migrate", verbosity=0)
         from accounts.models import MailAccount
         from emails.models import FolderRole, MailFolder
         from emails.services.dashboard_cache import dashboard_invalidate
