@@ -17,6 +17,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -270,7 +271,13 @@ def password_change_view(request: UserRequest) -> HttpResponse:
         update_session_auth_hash(request, request.user)  # keeps this session, under a new key
         UserSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
         messages.success(
-            request, _("Your password was changed. %(count)d other sessions were ended.") % {"count": ended}
+            request,
+            ngettext(
+                "Your password was changed. %(count)d other session was ended.",
+                "Your password was changed. %(count)d other sessions were ended.",
+                ended,
+            )
+            % {"count": ended},
         )
         return redirect("accounts:security")
     return render(request, "accounts/password_change.html", {"form": form})

@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from mailhelper.crypto import secret_decrypt, secret_encrypt
 
 
 class AIProvider(models.TextChoices):
-    LOCAL = "local", "local (no LLM)"
+    LOCAL = "local", _("local (no LLM)")
     OLLAMA = "ollama", "Ollama"
-    OPENAI = "openai", "OpenAI-compatible"
+    OPENAI = "openai", _("OpenAI-compatible")
     ANTHROPIC = "anthropic", "Anthropic"
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SenderRuleKind(models.TextChoices):
-    VIP = "vip", "VIP (raise importance)"
-    TRUSTED = "trusted", "trusted (never spam)"
+    VIP = "vip", _("VIP (raise importance)")
+    TRUSTED = "trusted", _("trusted (never spam)")
 
 
 class SenderRule(models.Model):

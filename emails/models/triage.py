@@ -5,23 +5,24 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TriageCategory(models.TextChoices):
-    ACTION_REQUIRED = "action_required", "action required"
-    MEETING = "meeting", "meeting"
-    INVOICE_PAYMENT = "invoice_payment", "invoice / payment"
-    NEWSLETTER = "newsletter", "newsletter"
-    NOTIFICATION = "notification", "notification"
-    PERSONAL = "personal", "personal"
-    SPAM = "spam", "spam"
-    INFO = "info", "info"
+    ACTION_REQUIRED = "action_required", _("action required")
+    MEETING = "meeting", _("meeting")
+    INVOICE_PAYMENT = "invoice_payment", _("invoice / payment")
+    NEWSLETTER = "newsletter", _("newsletter")
+    NOTIFICATION = "notification", _("notification")
+    PERSONAL = "personal", _("personal")
+    SPAM = "spam", _("spam")
+    INFO = "info", _("info")
 
 
 class TriageColour(models.TextChoices):
-    RED = "red", "red"
-    YELLOW = "yellow", "yellow"
-    GREEN = "green", "green"
+    RED = "red", _("red")
+    YELLOW = "yellow", _("yellow")
+    GREEN = "green", _("green")
 
 
 def triage_score(*, urgency: int, importance: int) -> int:
