@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,33 @@ from mailhelper.testing.requirements import require_program
 CHROMIUM = "/usr/bin/chromium"
 
 
+QUEUES = ("default", "sync", "ai")
+
+
+def _queues_purge() -> None:
+    from mailhelper.health import broker_redis
+
+    broker_redis().delete(*QUEUES)
+
+
+def _worker_idle_wait(timeout: float = 15) -> None:
+    """Let the session's worker finish what this test started before the database is flushed: a task
+    still holding row locks deadlocks the flush's TRUNCATE (and the next test inherits its rows)."""
+    from mailhelper.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        active = app.control.inspect(timeout=0.5).active() or {}
+        if not any(active.values()):
+            return
+        time.sleep(0.2)
+
+
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    """Rate-limit counters, lockouts and cached sessions never leak from one test into the next."""
+def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Rate-limit counters, lockouts, cached sessions and queued tasks never leak from one test into the
+    next (tasks queued by one test's sync or actions would otherwise run, on a flushed database, during a
+    later test that starts the real worker)."""
     from django.apps import apps
 
     if not apps.ready:  # a pure-Python test run without the Django plugin
@@ -25,7 +50,11 @@ def _fresh_cache() -> Iterator[None]:
         return
     for alias in ("default", "sessions"):
         get_redis_connection(alias).flushdb()
+    _queues_purge()
     yield
+    _queues_purge()
+    if "celery_worker_process" in request.fixturenames:
+        _worker_idle_wait()
 
 
 @pytest.fixture(scope="session")
