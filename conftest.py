@@ -25,21 +25,32 @@ def _queues_purge() -> None:
     broker_redis().delete(*QUEUES)
 
 
-def _worker_idle_wait(timeout: float = 15) -> None:
+# Set once the session's worker runs: from then on every transactional test may hand it work (a sync
+# commits and queues analysis even when the test never asked for the worker).
+_session_worker: tuple[ManagedProcess, str] | None = None
+
+
+def _worker_idle_wait(process: ManagedProcess, hostname: str, timeout: float = 120) -> None:
     """Let the session's worker finish what this test started before the database is flushed: a task
-    still holding row locks deadlocks the flush's TRUNCATE (and the next test inherits its rows)."""
+    still holding row locks deadlocks the flush's TRUNCATE (and the next test inherits its rows).
+
+    The solo pool answers control messages only between tasks, so silence means busy, not idle;
+    prefetched tasks count too, the queue purge cannot reach them."""
     from mailhelper.celery import app
 
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        active = app.control.inspect(timeout=0.5).active() or {}
-        if not any(active.values()):
+    while time.monotonic() < deadline and process.process.poll() is None:
+        inspect = app.control.inspect(destination=[hostname], timeout=1, limit=1)
+        active, reserved = inspect.active(), inspect.reserved()
+        if active and reserved and not active.get(hostname) and not reserved.get(hostname):
             return
         time.sleep(0.2)
+    if process.process.poll() is None:
+        raise RuntimeError(f"the test worker {hostname} stayed busy for {timeout}s")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
+def _fresh_cache() -> Iterator[None]:
     """Rate-limit counters, lockouts, cached sessions and queued tasks never leak from one test into the
     next (tasks queued by one test's sync or actions would otherwise run, on a flushed database, during a
     later test that starts the real worker)."""
@@ -53,8 +64,8 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     _queues_purge()
     yield
     _queues_purge()
-    if "celery_worker_process" in request.fixturenames:
-        _worker_idle_wait()
+    if _session_worker is not None:
+        _worker_idle_wait(*_session_worker)
 
 
 @pytest.fixture(scope="session")
@@ -70,9 +81,12 @@ def celery_worker_process(
 
     Tests that use it need ``@pytest.mark.django_db(transaction=True)`` so the worker sees their rows.
     """
+    global _session_worker
     with django_db_blocker.unblock():
-        process, _hostname = worker_start(log_dir=process_log_dir)
+        process, hostname = worker_start(log_dir=process_log_dir)
+    _session_worker = (process, hostname)
     yield process
+    _session_worker = None
     process.stop()
 
 
