@@ -1,5 +1,6 @@
 """The front door for every request: idle sessions end, and nothing but the login pages is reachable
-without a logged-in, 2FA-verified session (htmx requests get 401 + HX-Redirect instead of a page)."""
+without a logged-in, 2FA-verified session (htmx requests get 401 + HX-Redirect instead of a page); a login
+brings the language saved in the profile to the browser."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import AuditKind, UserSession
 from accounts.services.audit import audit_record
@@ -22,6 +24,45 @@ PUBLIC_ATTRIBUTE = "accounts_public"
 UNVERIFIED_ATTRIBUTE = "accounts_unverified_allowed"
 # Paths of other apps that must stay public: the language switch (it only sets a cookie).
 PUBLIC_PATH_PREFIXES = ("/i18n/",)
+# Set on the request by the login signal: the profile language the response has to carry as a cookie.
+LOGIN_LANGUAGE_ATTRIBUTE = "accounts_login_language"
+
+
+def language_cookie_set(*, response: HttpResponse, request: HttpRequest, language: str) -> None:
+    """The cookie Django's LocaleMiddleware reads (Django keeps no language in the session any more)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE or request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def language_from_login_remember(*, request: HttpRequest, language: str) -> None:
+    """Switch this request to ``language`` and have its response set the cookie (unknown codes are ignored)."""
+    if language not in dict(settings.LANGUAGES):
+        return
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    setattr(request, LOGIN_LANGUAGE_ATTRIBUTE, language)
+
+
+class LoginLanguageMiddleware:
+    """Puts the language a login chose (see accounts.signals) into the cookie, so the next pages keep it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        language = getattr(request, LOGIN_LANGUAGE_ATTRIBUTE, None)
+        if language:
+            language_cookie_set(response=response, request=request, language=language)
+        return response
 
 
 class SessionActivityMiddleware:

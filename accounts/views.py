@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -47,7 +48,7 @@ from accounts.services.otp import (
 )
 from accounts.services.sessions import session_revoke, sessions_revoke_all
 from accounts.services.setup import SetupUnavailable, first_admin_create, setup_is_open, setup_token_is_valid
-from accounts.services.users import password_change
+from accounts.services.users import password_change, user_language_set
 from mailhelper.net import client_ip
 from mailhelper.typing import UserRequest
 
@@ -364,6 +365,8 @@ def setup(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error("password1", error)
         else:
+            # The language the form was filled in becomes the profile's, which every later login applies.
+            user_language_set(user=user, language=translation.get_language() or "")
             login(request, user, backend=MODEL_BACKEND)
             return redirect("accounts:otp_setup")
     return render(request, "accounts/setup.html", {"form": form})
@@ -393,6 +396,7 @@ def invite_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error("password1", error)
         else:
+            user_language_set(user=user, language=translation.get_language() or "")
             if request.user.is_authenticated:
                 logout(request)
             login(request, user, backend=MODEL_BACKEND)

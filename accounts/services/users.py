@@ -1,7 +1,8 @@
-"""Changes to a user's own credentials and operator actions on users."""
+"""Changes to a user's own credentials and settings, and operator actions on users."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.models import AuditKind, User
@@ -25,6 +26,16 @@ def password_change(
     user.save(update_fields=["password"])
     audit_record(kind=AuditKind.PASSWORD_CHANGED, request=request, user=user, detail={"via": reason})
     return sessions_revoke_all(user=user, except_session_key=keep_session_key, request=request, reason=reason)
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Save ``language`` as the user's profile language; False (and nothing saved) for a code we do not offer."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return True
 
 
 def user_deactivate(*, user: User, actor: User | None = None, request: HttpRequest | None = None) -> None:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.middleware import language_cookie_set
 from emails.models import AIProvider, AIProviderSettings, CloudRequestLog, SenderRule, SenderRuleKind
 from emails.pipeline.ai_settings import ai_settings_save, ai_settings_test
 from emails.pipeline.selectors import provider_status_for_user
@@ -293,16 +294,7 @@ def _section_profile(request: UserRequest) -> HttpResponse:
             translation.activate(user.language)
             flash.success(request, _("Profile saved."))
             response = redirect("emails:settings_section", section="profile")
-            response.set_cookie(
-                django_settings.LANGUAGE_COOKIE_NAME,
-                user.language,
-                max_age=django_settings.LANGUAGE_COOKIE_AGE,
-                path=django_settings.LANGUAGE_COOKIE_PATH,
-                domain=django_settings.LANGUAGE_COOKIE_DOMAIN,
-                secure=django_settings.LANGUAGE_COOKIE_SECURE or request.is_secure(),
-                httponly=True,
-                samesite="Lax",
-            )
+            language_cookie_set(response=response, request=request, language=user.language)
             return response
         return _render(request, "profile", {"form": form, "time_zones": time_zones()}, status=422)
     form = ProfileForm(initial={"language": user.language, "time_zone": user.time_zone})

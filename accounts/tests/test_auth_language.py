@@ -1,0 +1,72 @@
+"""The language saved in the profile follows the user to every new browser: applied at login, set at sign-up."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from accounts.models import User
+from accounts.services.invites import invite_create
+from accounts.tests.auth_helpers import HOME_URL, LOGIN_URL, OTP_URL, full_login, password_post
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "invited passphrase 2026"
+
+
+def _language_cookie(client: Client) -> str | None:
+    cookie = client.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    return cookie.value if cookie is not None else None
+
+
+def test_saved_german_is_applied_when_logging_in_from_a_fresh_browser(alice):
+    """GIVEN alice whose profile says German and a new browser asking for English WHEN she logs in
+    THEN the second-factor page and every page after it are German."""
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    login_page = client.get(LOGIN_URL).content.decode()
+    assert '<html lang="en"' in login_page  # before the login the browser's wish counts
+    assert _language_cookie(client) is None
+
+    password_post(client, "alice")
+    assert _language_cookie(client) == "de"
+    assert "Bestätigen" in client.get(OTP_URL).content.decode()
+
+    full_login(alice, client=client)
+    home = client.get(HOME_URL).content.decode()
+    assert '<html lang="de"' in home
+    assert "Abmelden" in home
+    assert "Log out" not in home
+
+
+def test_saved_english_wins_over_a_german_cookie_left_in_the_browser(alice):
+    """GIVEN alice whose profile says English and a browser that last showed German WHEN she logs in
+    THEN the pages are English."""
+    assert alice.language == "en"
+    client = Client(HTTP_ACCEPT_LANGUAGE="de")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    assert '<html lang="de"' in client.get(LOGIN_URL).content.decode()  # control: the cookie is honoured
+
+    full_login(alice, client=client)
+    assert _language_cookie(client) == "en"
+    home = client.get(HOME_URL).content.decode()
+    assert '<html lang="en"' in home
+    assert "Log out" in home
+
+
+@pytest.mark.parametrize(("browser_language", "saved"), [("de", "de"), ("en", "en")])
+def test_an_invited_user_keeps_the_language_the_account_was_created_in(charlie, browser_language, saved):
+    """GIVEN an invite opened in a German (or English) browser WHEN the account is created
+    THEN its profile language is German (or English), so a later login elsewhere shows the same."""
+    link = invite_create(created_by=charlie, email="dana@example.org")
+    client = Client(HTTP_ACCEPT_LANGUAGE=browser_language)
+    data = {
+        "username": "dana",
+        "email": "dana@example.org",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+    assert client.post(link.path, data).status_code == 302
+    assert User.objects.get(username="dana").language == saved
+    assert _language_cookie(client) == saved
