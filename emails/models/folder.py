@@ -5,17 +5,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FolderRole(models.TextChoices):
-    INBOX = "inbox", _("Inbox")
-    SENT = "sent", _("Sent")
-    TRASH = "trash", _("Trash")
-    JUNK = "junk", _("Junk")
-    DRAFTS = "drafts", _("Drafts")
-    ARCHIVE = "archive", _("Archive")
-    ALL = "all", _("All mail")
-    NONE = "", _("Other")
+    # Folder names are nouns; the same English words label actions elsewhere ("Archive", "Trash").
+    INBOX = "inbox", pgettext_lazy("mail folder", "Inbox")
+    SENT = "sent", pgettext_lazy("mail folder", "Sent")
+    TRASH = "trash", pgettext_lazy("mail folder", "Trash")
+    JUNK = "junk", pgettext_lazy("mail folder", "Junk")
+    DRAFTS = "drafts", pgettext_lazy("mail folder", "Drafts")
+    ARCHIVE = "archive", pgettext_lazy("mail folder", "Archive")
+    ALL = "all", pgettext_lazy("mail folder", "All mail")
+    NONE = "", pgettext_lazy("mail folder", "Other")
 
 
 class MailFolder(models.Model):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OperationKind(models.TextChoices):
     FLAGS_ADD = "flags_add", _("Add flags")
     FLAGS_REMOVE = "flags_remove", _("Remove flags")
-    MOVE = "move", _("Move")
+    MOVE = "move", pgettext_lazy("journal entry", "Move")
     DELETE = "delete", _("Delete permanently")
 
 

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from emails.models import LogicalMessage, MailFolder, Message, OperationStatus, PendingOperation
@@ -193,6 +194,60 @@ def body_context(request: HtmxUserRequest, message: Message, content: Any) -> di
     }
 
 
+# The pipeline stores these identifiers (emails.pipeline.ensemble, training.services.labels); people read them.
+SOURCE_LABELS = {
+    "llm": pgettext_lazy("analysis source", "AI model"),
+    "classifier": pgettext_lazy("analysis source", "your personal classifier"),
+    "headers": pgettext_lazy("analysis source", "mail headers"),
+    "heuristics": pgettext_lazy("analysis source", "text rules"),
+    "calendar": pgettext_lazy("analysis source", "calendar invitation"),
+    "vip": pgettext_lazy("analysis source", "VIP sender rule"),
+    "trusted_sender": pgettext_lazy("analysis source", "trusted sender rule"),
+    "user": pgettext_lazy("analysis source", "your correction"),
+}
+FIELD_LABELS = {
+    "urgency": pgettext_lazy("triage field", "Urgency"),
+    "importance": pgettext_lazy("triage field", "Importance"),
+    "category": pgettext_lazy("triage field", "Category"),
+    "is_spam": pgettext_lazy("triage field", "Spam"),
+    "spam": pgettext_lazy("triage field", "Spam"),
+}
+
+
+def source_label(source: str) -> str:
+    """``llm:openai`` → "AI model (openai)"; an identifier we do not know is shown as it is."""
+    kind, _sep, name = str(source).partition(":")
+    label = SOURCE_LABELS.get(kind)
+    if label is None:
+        return str(source)
+    if not name:
+        return str(label)
+    return pgettext("analysis source with its name", "%(source)s (%(name)s)") % {
+        "source": label,
+        "name": name,
+    }
+
+
+def explanation_rows(triage: Any) -> list[dict[str, Any]]:
+    return [
+        {**entry, "source_label": source_label(entry.get("source", ""))}
+        for entry in (triage.explanation or [])
+        if isinstance(entry, dict)
+    ]
+
+
+def decided_by_rows(triage: Any) -> list[dict[str, Any]]:
+    corrected = set(triage.corrected_fields or [])
+    return [
+        {
+            "field": str(FIELD_LABELS.get(field, field)),
+            "source": source_label(source),
+            "corrected": field in corrected,
+        }
+        for field, source in (triage.sources or {}).items()
+    ]
+
+
 def ai_context(request: HtmxUserRequest, message: Message, *, error: str = "") -> dict[str, Any]:
     triage = triage_of(message)
     from emails.models import TriageCategory
@@ -200,6 +255,8 @@ def ai_context(request: HtmxUserRequest, message: Message, *, error: str = "") -
     return {
         "message": message,
         "triage": triage,
+        "explanation": explanation_rows(triage) if triage is not None else [],
+        "decided_by": decided_by_rows(triage) if triage is not None else [],
         "categories": TriageCategory.choices,
         "levels": (1, 2, 3),
         "matrix_rows": [(u, [(u, i) for i in (1, 2, 3)]) for u in (3, 2, 1)],
