@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from emails.ai.providers import AnalysisRequest
 from emails.models import AIProvider, AIProviderSettings
@@ -15,7 +16,7 @@ from mailhelper.netguard import NetguardError, address_resolve_checked
 @dataclass(frozen=True)
 class ConnectionTestResult:
     ok: bool
-    message: str
+    message: str  # for the user, in the language of the request that ran the test
 
 
 def endpoint_check(*, endpoint: str) -> None:
@@ -24,12 +25,16 @@ def endpoint_check(*, endpoint: str) -> None:
         return
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("The endpoint must be an http(s) URL.")
+        raise ValidationError(_("The endpoint must be an http or https URL."), code="endpoint_scheme")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         address_resolve_checked(host=parts.hostname, port=port)
     except NetguardError as exc:
-        raise ValidationError(f"The endpoint is not allowed: {exc}") from exc
+        raise ValidationError(
+            _("The endpoint is not allowed: %(reason)s"),
+            code="endpoint_not_allowed",
+            params={"reason": str(exc)},
+        ) from exc
 
 
 def ai_settings_save(*, settings: AIProviderSettings, api_key: str | None = None) -> AIProviderSettings:
@@ -48,7 +53,7 @@ def ai_settings_test(*, settings: AIProviderSettings) -> ConnectionTestResult:
     from emails.pipeline.analyze import provider_config_for
 
     if settings.provider == AIProvider.LOCAL:
-        return ConnectionTestResult(True, "The local analyzer needs no connection.")
+        return ConnectionTestResult(True, _("The local analyzer needs no connection."))
     try:
         endpoint_check(endpoint=settings.endpoint)
     except ValidationError as exc:
@@ -61,5 +66,14 @@ def ai_settings_test(*, settings: AIProviderSettings) -> ConnectionTestResult:
         )
     )
     if outcome.ok:
-        return ConnectionTestResult(True, f"{outcome.provider} {outcome.model} answered correctly.")
-    return ConnectionTestResult(False, f"{type(outcome.error).__name__}: {outcome.error}")
+        return ConnectionTestResult(
+            True,
+            _("%(provider)s %(model)s answered correctly.")
+            % {"provider": outcome.provider, "model": outcome.model},
+        )
+    # The provider's own error text stays as it came (it is what its documentation and support know).
+    return ConnectionTestResult(
+        False,
+        _("No usable answer (%(kind)s): %(error)s")
+        % {"kind": type(outcome.error).__name__, "error": outcome.error},
+    )

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from imapclient.imapclient import IMAPClient
 
 from accounts.models.mail_account import AccountKind, MailAccount
@@ -37,7 +38,7 @@ ACTION_ROLES = {"archive": FolderRole.ARCHIVE, "trash": FolderRole.TRASH}
 
 
 class ActionError(Exception):
-    """The action cannot be done (shown to the user)."""
+    """The action cannot be done; ``str(exc)`` is shown to the user, in the language of the request that raised it."""
 
 
 class MessageBusy(ActionError):
@@ -73,7 +74,7 @@ def _server_location(message: Message) -> tuple[int | None, int | None, int | No
         return move.source_folder_id, move.source_uidvalidity, move.source_uid
     if message.uid > 0:
         return message.folder_id, message.uidvalidity, message.uid
-    raise MessageBusy("this message is being moved; try again after the next sync")
+    raise MessageBusy(_("This message is being moved; try again after the next sync."))
 
 
 def _enqueue(account_id: int, user_id: int) -> None:
@@ -105,7 +106,7 @@ def message_action(
         elif action == "delete":
             operation = _delete(message=message)
         else:
-            raise ActionError(f"unknown action {action!r}")
+            raise ActionError(_("Unknown action “%(action)s”.") % {"action": action})
         if operation is not None:
             _enqueue(message.account_id, user.pk)
     return operation
@@ -141,7 +142,9 @@ def _target_folder(*, message: Message, action: str, target_folder_id: int | Non
     if action in ACTION_ROLES:
         target = folders.filter(role=ACTION_ROLES[action]).order_by("pk").first()
         if target is None:
-            raise ActionError(f"this account has no {ACTION_ROLES[action].label} folder")
+            raise ActionError(
+                _("This account has no “%(folder)s” folder.") % {"folder": ACTION_ROLES[action].label}
+            )
         return target
     if target_folder_id is None:
         raise MailFolder.DoesNotExist("no such folder")
@@ -229,12 +232,12 @@ def operation_undo(*, user: Any, operation_id: int) -> PendingOperation | None:
             OperationStatus.PENDING,
             OperationStatus.APPLIED,
         ):
-            raise ActionError("only a move, archive or trash can be undone")
+            raise ActionError(_("Only a move, archive or trash can be undone."))
         if operation.message_id is None:
-            raise ActionError("the message no longer exists")
+            raise ActionError(_("The message no longer exists."))
         message = Message.objects.select_for_update().filter(pk=operation.message_id, owner=user).first()
         if message is None:
-            raise ActionError("the message no longer exists")
+            raise ActionError(_("The message no longer exists."))
         if operation.status == OperationStatus.PENDING:
             _move_cancel(operation=operation, message=message)
             return operation
@@ -244,7 +247,7 @@ def operation_undo(*, user: Any, operation_id: int) -> PendingOperation | None:
             else None
         )
         if source is None:
-            raise ActionError("the original folder no longer exists")
+            raise ActionError(_("The original folder no longer exists."))
         undo = _move(message=message, target=source)
         if undo is not None:
             PendingOperation.objects.filter(pk=undo.pk).update(undo_of=operation)

@@ -224,8 +224,8 @@ def ai_settings_test_view(request: UserRequest) -> HttpResponse:
     else:
         try:
             result = ai_settings_test(settings=ai)
-        except Exception as exc:  # providers raise typed errors with messages for people
-            text = str(exc) or exc.__class__.__name__
+        except Exception as exc:  # providers raise typed errors; their text stays as the provider wrote it
+            text = _("The test failed: %(error)s") % {"error": str(exc) or exc.__class__.__name__}
         else:
             ok = result.ok
             text = result.message or (_("Connection works.") if ok else _("The test failed."))
