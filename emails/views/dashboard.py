@@ -9,9 +9,12 @@ from django.contrib import messages as flash
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from emails.models import TriageColour
 from emails.selectors_ui import (
     Charts,
     MailScope,
@@ -27,6 +30,10 @@ from mailhelper.typing import UserRequest
 CHART_WIDTH = 300
 CHART_HEIGHT = 100
 COLOURS = ("red", "yellow", "green", "pending")
+COLOUR_LABELS = {
+    **{colour.value: colour.label for colour in TriageColour},
+    "pending": gettext_lazy("not analysed yet"),
+}
 
 
 @dataclass
@@ -66,7 +73,12 @@ def chart_bars(charts: Charts) -> list[Bar]:
                     y=round(bottom, 2),
                     height=round(height, 2),
                     colour=colour,
-                    label=f"{day.day.isoformat()}: {count} {colour}",
+                    label=_("%(day)s: %(colour)s %(count)d")
+                    % {
+                        "day": date_format(day.day, "SHORT_DATE_FORMAT"),
+                        "colour": COLOUR_LABELS[colour],
+                        "count": count,
+                    },
                 )
             )
     return bars
@@ -89,6 +101,7 @@ def mix_segments(charts: Charts) -> list[dict[str, Any]]:
                 "x": round(x, 2),
                 "width": round(width, 2),
                 "percent": round(100 * count / total),
+                "label": COLOUR_LABELS[colour],
             }
         )
         x += width
