@@ -2,7 +2,9 @@
 
 Each server runs as a subprocess in its own temporary folder on a free loopback port. ``ImapServer`` has
 the helpers tests use to play "another mail client": add a user, APPEND, STORE flags, EXPUNGE, MOVE and
-recreate a folder (which gives it a new UIDVALIDITY).
+recreate a folder (which gives it a new UIDVALIDITY). ``dovecot_start(capability=...)`` makes Dovecot
+advertise only the given extensions (e.g. CONDSTORE without QRESYNC), to test the engine's other paths on
+the same server; the proxy records the commands the client sent, so a test can tell which path ran.
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ from imapclient import IMAPClient
 from mailhelper.embedded import free_port
 
 DOVECOT = "/usr/sbin/dovecot"
+# Dovecot 2.3's own CAPABILITY list without QRESYNC: a CONDSTORE-only server for ``dovecot_start``.
+DOVECOT_CONDSTORE_ONLY = (
+    "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS "
+    "THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS "
+    "LIST-EXTENDED I18NLEVEL=1 CONDSTORE ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY "
+    "MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE"
+)
 
 
 def _wait_for_port(port: int, *, process: subprocess.Popen[bytes], log: Path, timeout: float = 15) -> None:
@@ -319,12 +328,15 @@ service anvil {{
 }}
 protocol imap {{
   mail_max_userip_connections = 100
-}}
+{capability_line}}}
 """
 
 
-def dovecot_start(*, log_dir: Path | None = None) -> ImapServer:
-    """Debian's Dovecot, unprivileged (as ``nobody`` when we are root) on a free port."""
+def dovecot_start(*, log_dir: Path | None = None, capability: str | None = None) -> ImapServer:
+    """Debian's Dovecot, unprivileged (as ``nobody`` when we are root) on a free port.
+
+    ``capability`` replaces the CAPABILITY list Dovecot advertises after login (``imap_capability``).
+    """
     root = _temp_root("mailhelper-dovecot-")
     port = free_port()
     is_root = os.geteuid() == 0
@@ -337,7 +349,10 @@ def dovecot_start(*, log_dir: Path | None = None) -> ImapServer:
     (root / "users").touch()
     (root / "dovecot.log").touch()
     conf = root / "dovecot.conf"
-    conf.write_text(DOVECOT_CONF.format(root=root, user=user, group=group, port=port))
+    capability_line = f"  imap_capability = {capability}\n" if capability else ""
+    conf.write_text(
+        DOVECOT_CONF.format(root=root, user=user, group=group, port=port, capability_line=capability_line)
+    )
     if is_root:
         for path in [root, *root.rglob("*")]:
             shutil.chown(path, user="nobody", group="nogroup")
@@ -360,6 +375,8 @@ class DroppingProxy:
 
     ``drop_after(n)`` arms it: the next connection(s) are closed abruptly once ``n`` bytes went from the
     server to the client (the client sees a reset mid-response). ``disarm()`` makes it transparent again.
+    ``client_lines`` holds every line the clients sent (LOGIN lines without their arguments), so a test
+    can check which commands a sync used; ``client_lines.clear()`` starts afresh.
     """
 
     def __init__(self, *, upstream_port: int, upstream_host: str = "127.0.0.1") -> None:
@@ -371,6 +388,7 @@ class DroppingProxy:
         self.port = self.listener.getsockname()[1]
         self.limit: int | None = None
         self.drops = 0
+        self.client_lines: list[str] = []
         self._closed = False
         self._thread = threading.Thread(target=self._accept_loop, name="dropping-proxy", daemon=True)
         self._thread.start()
@@ -401,6 +419,18 @@ class DroppingProxy:
             downstream.close()
             return
         state = {"sent": 0, "dropped": False}
+        pending = bytearray()
+
+        def record(data: bytes) -> None:
+            pending.extend(data)
+            *lines, rest = bytes(pending).split(b"\r\n")
+            pending[:] = rest
+            for line in lines:
+                text = line.decode("utf-8", "replace")
+                words = text.split(" ", 2)
+                if len(words) > 1 and words[1].upper() in ("LOGIN", "AUTHENTICATE"):
+                    text = " ".join(words[:2])  # no passwords in test reports
+                self.client_lines.append(text)
 
         def cut() -> None:
             for sock in (downstream, upstream):
@@ -414,6 +444,8 @@ class DroppingProxy:
                     data = src.recv(65536)
                     if not data:
                         break
+                    if not counted:
+                        record(data)
                     if counted and limit is not None and state["sent"] + len(data) >= limit:
                         allowed = max(0, limit - state["sent"])
                         if allowed:
