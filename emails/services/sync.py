@@ -2,9 +2,12 @@
 
 One sync per account at a time (a Redis lock that expires if the worker dies and is extended after every
 batch); per folder one SELECT, a UIDVALIDITY check, new mail by UID above the last seen one,
-a newest-first backfill on a first sync, expunges mirrored and flags kept in step (CONDSTORE when the
-server has it, a full flag scan otherwise). Every batch is committed with the folder's cursors, so a crash
-resumes without fetching stored mail again. See docs/sync.md.
+a newest-first backfill on a first sync, expunges mirrored and flags kept in step. How the last two are
+found depends on the server: with QRESYNC the SELECT itself carries the folder's stored state and the
+server answers with what vanished and what changed (``emails/services/qresync.py``); with CONDSTORE only,
+a ``UID FETCH 1:* (FLAGS) (CHANGEDSINCE …)`` and, when the counts differ, a ``UID SEARCH 1:*``; without
+either, a full flag scan and the same search. Every batch is committed with the folder's cursors, so a
+crash resumes without fetching stored mail again. See docs/sync.md.
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ from emails.services.imap_session import (
     ServerUnavailable,
     SyncError,
     imap_session,
+)
+from emails.services.qresync import (
+    QresyncChanges,
+    folder_select_qresync,
+    qresync_enable,
+    session_vanished_pop,
+    vanished_delete,
 )
 from emails.services.storage import FetchedMessage, batch_store, flags_normalize
 from mailhelper.typing import locking_cache
@@ -73,6 +83,7 @@ class _RunContext:
     report: SyncReport
     condstore: bool
     deadline: float
+    qresync: bool = False
     done: int = 0
     total: int = 0
 
@@ -151,8 +162,9 @@ def _account_sync_locked(
     try:
         with imap_session(account=account) as client:
             capabilities = set(client.capabilities())
-            condstore = b"CONDSTORE" in capabilities or b"QRESYNC" in capabilities
-            if condstore and b"ENABLE" in capabilities:
+            qresync = qresync_enable(client=client, capabilities=capabilities)  # CONDSTORE comes with it
+            condstore = qresync or b"CONDSTORE" in capabilities or b"QRESYNC" in capabilities
+            if condstore and not qresync and b"ENABLE" in capabilities:
                 client.enable("CONDSTORE")
             context = _RunContext(
                 account=account,
@@ -161,6 +173,7 @@ def _account_sync_locked(
                 report=report,
                 condstore=condstore,
                 deadline=time.monotonic() + budget,
+                qresync=qresync,
             )
             _operations_push(account=account, client=client, context=context)
             for folder in folders_refresh(account=account, client=client):
@@ -252,11 +265,20 @@ def account_mark_needs_reauth(*, account: MailAccount, error: str) -> None:
 
 
 def _folder_sync(*, client: IMAPClient, folder: MailFolder, context: _RunContext) -> None:
+    changes: QresyncChanges | None = None
     try:
         # SELECT, not EXAMINE: BODY.PEEK[] leaves \Seen alone either way, and a read-write SELECT lets a
         # Maildir server move delivered mail out of new/ (with EXAMINE Dovecot rescans new/ every time:
         # 0.4 s per SELECT at 10k messages). We never CLOSE, so nothing is expunged by us.
-        info = client.select_folder(folder.raw_name, readonly=False)
+        if context.qresync and folder.uidvalidity and folder.highestmodseq:
+            info, changes = folder_select_qresync(
+                client=client,
+                raw_name=folder.raw_name,
+                uidvalidity=folder.uidvalidity,
+                highestmodseq=folder.highestmodseq,
+            )
+        else:
+            info = client.select_folder(folder.raw_name, readonly=False)
     except imaplib.IMAP4.abort:
         raise
     except imaplib.IMAP4.error as exc:  # vanished between LIST and SELECT: the next LIST tidies up
@@ -270,6 +292,7 @@ def _folder_sync(*, client: IMAPClient, folder: MailFolder, context: _RunContext
     if folder.uidvalidity is not None and folder.uidvalidity != uidvalidity:
         _folder_reset(folder=folder, uidvalidity=uidvalidity)
         context.report.deleted += 0  # the copies come back linked to their logical messages
+        changes = None  # the server ignored our stale state; the folder is fetched again
     local_count = Message.objects.filter(folder=folder, uidvalidity=uidvalidity, uid__gt=0).count()
     unchanged = (
         folder.uidvalidity == uidvalidity
@@ -279,6 +302,7 @@ def _folder_sync(*, client: IMAPClient, folder: MailFolder, context: _RunContext
         and folder.is_backfill_complete
         and modseq is not None
         and folder.highestmodseq == modseq
+        and not (changes and (changes.vanished or changes.flags))
     )
     if unchanged:
         MailFolder.objects.filter(pk=folder.pk).update(last_synced_at=timezone.now())
@@ -287,15 +311,30 @@ def _folder_sync(*, client: IMAPClient, folder: MailFolder, context: _RunContext
         folder.uidvalidity = uidvalidity
         MailFolder.objects.filter(pk=folder.pk).update(uidvalidity=uidvalidity)
 
+    if changes is not None:
+        # Applied before any mail is fetched, so flags read at SELECT never overwrite fresher fetched ones.
+        context.report.deleted += vanished_delete(
+            folder=folder, uidvalidity=uidvalidity, ranges=changes.vanished
+        )
+        _flags_write(folder=folder, uidvalidity=uidvalidity, server=changes.flags, context=context)
     if exists:
         _new_mail_fetch(client=client, folder=folder, uidvalidity=uidvalidity, context=context)
         _backfill(client=client, folder=folder, uidvalidity=uidvalidity, context=context)
     deleted_local = _expunges_mirror(
-        client=client, folder=folder, uidvalidity=uidvalidity, exists=exists, context=context
+        client=client,
+        folder=folder,
+        uidvalidity=uidvalidity,
+        exists=exists,
+        context=context,
+        listed_by_server=changes is not None,
     )
-    if exists:
+    if exists and changes is None:
         _flags_refresh(
             client=client, folder=folder, uidvalidity=uidvalidity, context=context, fresh=deleted_local
+        )
+    if context.qresync:  # expunges by others while we worked on the folder
+        context.report.deleted += vanished_delete(
+            folder=folder, uidvalidity=uidvalidity, ranges=session_vanished_pop(client=client)
         )
     MailFolder.objects.filter(pk=folder.pk).update(
         uidnext=uidnext, highestmodseq=modseq, server_message_count=exists, last_synced_at=timezone.now()
@@ -441,11 +480,31 @@ def _batch_fetch_store(
 
 
 def _expunges_mirror(
-    *, client: IMAPClient, folder: MailFolder, uidvalidity: int, exists: int, context: _RunContext
+    *,
+    client: IMAPClient,
+    folder: MailFolder,
+    uidvalidity: int,
+    exists: int,
+    context: _RunContext,
+    listed_by_server: bool = False,
 ) -> bool:
-    """Delete local copies the server no longer has; True when the local set was checked against it."""
+    """Delete local copies the server no longer has; True when the local set was checked against it.
+
+    ``listed_by_server``: QRESYNC already named every expunge, so the full search only runs when more
+    copies are stored than the server has (a broken promise, or mail that arrived after SELECT).
+    """
     local_count = Message.objects.filter(folder=folder, uidvalidity=uidvalidity, uid__gt=0).count()
-    if local_count == exists and not context.account.sync_since:
+    if listed_by_server:
+        if local_count <= exists:
+            return False
+        logger.warning(
+            "more local copies than on the server after QRESYNC account=%s folder=%s: %s > %s",
+            folder.account_id,
+            folder.pk,
+            local_count,
+            exists,
+        )
+    elif local_count == exists and not context.account.sync_since:
         return False
     if local_count == 0:
         return False
@@ -473,6 +532,13 @@ def _flags_refresh(
     else:
         response = fetch_range(client, "1:*", [b"UID", b"FLAGS"])
     server = {int(uid): flags_normalize(data.get(b"FLAGS", ())) for uid, data in response.items()}
+    _flags_write(folder=folder, uidvalidity=uidvalidity, server=server, context=context)
+
+
+def _flags_write(
+    *, folder: MailFolder, uidvalidity: int, server: dict[int, list[str]], context: _RunContext
+) -> None:
+    """Write the server's flags (by UID) where they differ from the stored ones, through ``flags_apply``."""
     if not server:
         return
     local = (
