@@ -1,12 +1,15 @@
 """Sync engine benchmark: Dovecot -> PostgreSQL, next to two bare-Python loops over the same mailbox.
 
     .venv/bin/python bench/sync_benchmark.py [--sizes 1000,10000] [--append-to docs/benchmarks.md]
+        [--skip-bare] [--condstore-only]
 
 Starts its own embedded PostgreSQL + Redis and an unprivileged Dovecot in temporary folders, seeds one
 INBOX per size from ../shared/corpus (mime + spam_ham .eml files, round-robin, each copy with a fresh
 Message-ID), then measures in this order, in one process:
 1. ``account_sync`` initial sync (fetch + parse + store, everything the engine does), and the peak RSS growth;
-2. a no-change re-sync;
+2. a no-change re-sync (twice; the second is printed only), then a re-sync after another client expunged
+   10 messages and flagged 10 others (QRESYNC on Dovecot; ``--condstore-only`` makes Dovecot advertise
+   CONDSTORE without QRESYNC, to compare with the engine's CONDSTORE path);
 3. bare loop: IMAPClient fetch of every message + ``email.message_from_bytes(policy=policy.default)``
    reading the headers and text/html bodies;
 4. the same with ``compat32`` (``decode_header`` + ``get_payload(decode=True)``).
@@ -131,11 +134,29 @@ def bare_loop(server, username: str, *, modern: bool) -> float:
     return time.perf_counter() - started
 
 
+def changed_resync(server, username: str, account) -> float:
+    """Another client expunges 10 messages and flags 10 others, spread over the folder; time the re-sync."""
+    from emails.services.sync import account_sync
+
+    uids = server.uids(username, "INBOX")
+    step = max(1, len(uids) // 10)
+    server.expunge(username, "INBOX", uids[::step][:10])
+    server.flags_set(username, "INBOX", uids[step // 2 :: step][:10], [b"\\Flagged"])
+    started = time.perf_counter()
+    report = account_sync(account=account)
+    elapsed = time.perf_counter() - started
+    assert (report.deleted, report.updated) == (10, 10), report
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--append-to", default="")
     parser.add_argument("--skip-bare", action="store_true", help="only the sync engine (for quick checks)")
+    parser.add_argument(
+        "--condstore-only", action="store_true", help="Dovecot without QRESYNC (the engine's CONDSTORE path)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -144,9 +165,9 @@ def main() -> None:
     from accounts.models.mail_account import MailAccount
     from emails.models import Message
     from emails.services.sync import account_sync
-    from mailhelper.testing.imap_servers import dovecot_start
+    from mailhelper.testing.imap_servers import DOVECOT_CONDSTORE_ONLY, dovecot_start
 
-    server = dovecot_start()
+    server = dovecot_start(capability=DOVECOT_CONDSTORE_ONLY if args.condstore_only else None)
     sources = corpus_messages()
     owner = User.objects.create(username="bench")
     rows = []
@@ -184,15 +205,21 @@ def main() -> None:
             else:
                 account_sync(account=account)
             resync2 = time.perf_counter() - started
-            print(f"first re-sync {again}, second re-sync {resync2 * 1000:.0f} ms", flush=True)
+            print(
+                f"no-change re-sync {resync * 1000:.0f} ms ({again}), second {resync2 * 1000:.0f} ms",
+                flush=True,
+            )
+            changed_s = changed_resync(server, username, account)
+            print(f"re-sync after 10 expunged + 10 flagged {changed_s * 1000:.0f} ms", flush=True)
             if args.skip_bare:
                 continue
             modern = bare_loop(server, username, modern=True)
             compat = bare_loop(server, username, modern=False)
-            rows.append((size, wire_bytes, initial, resync, rss_growth, modern, compat, report.status))
+            rows.append((size, wire_bytes, initial, resync, changed_s, rss_growth, modern, compat))
             print(
                 f"{size:>6} msgs ({wire_bytes / 1e6:.1f} MB): sync {initial:.2f}s = {size / initial:.0f} msg/s, "
-                f"no-change re-sync {resync * 1000:.0f} ms, peak RSS growth {rss_growth:.0f} MB | "
+                f"no-change re-sync {resync * 1000:.0f} ms, re-sync after changes {changed_s * 1000:.0f} ms, "
+                f"peak RSS growth {rss_growth:.0f} MB | "
                 f"bare policy.default {modern:.2f}s = {size / modern:.0f} msg/s | "
                 f"bare compat32 {compat:.2f}s = {size / compat:.0f} msg/s",
                 flush=True,
@@ -216,15 +243,18 @@ def main() -> None:
             "",
             f"Machine: {os.cpu_count()} CPU ({cpu}), Python {platform.python_version()}, {platform.platform()}; "
             "Dovecot and embedded PostgreSQL 18 on the same machine, warm page cache.",
-            f"Command: `.venv/bin/python bench/sync_benchmark.py --sizes {args.sizes} --append-to {args.append_to}`",
+            f"Command: `.venv/bin/python bench/sync_benchmark.py --sizes {args.sizes} --append-to {args.append_to}"
+            f"{' --condstore-only' if args.condstore_only else ''}`",
             "",
-            "| messages | MB | initial sync s | msgs/s (incl. storage) | no-change re-sync s | peak RSS growth MB "
+            "| messages | MB | initial sync s | msgs/s (incl. storage) | no-change re-sync s "
+            "| re-sync after 10 expunged + 10 flagged s | peak RSS growth MB "
             "| bare fetch + policy.default s (msgs/s) | bare fetch + compat32 s (msgs/s) |",
-            "|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
-        for size, wire, initial, resync, rss, modern, compat, _status in rows:
+        for size, wire, initial, resync, changed, rss, modern, compat in rows:
             lines.append(
-                f"| {size:,} | {wire / 1e6:.1f} | {initial:.2f} | {size / initial:.0f} | {resync:.3f} | {rss:.0f} "
+                f"| {size:,} | {wire / 1e6:.1f} | {initial:.2f} | {size / initial:.0f} | {resync:.3f} "
+                f"| {changed:.3f} | {rss:.0f} "
                 f"| {modern:.2f} ({size / modern:.0f}) | {compat:.2f} ({size / compat:.0f}) |"
             )
         with open(args.append_to, "a") as out:
