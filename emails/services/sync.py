@@ -311,16 +311,19 @@ def _folder_sync(*, client: IMAPClient, folder: MailFolder, context: _RunContext
         folder.uidvalidity = uidvalidity
         MailFolder.objects.filter(pk=folder.pk).update(uidvalidity=uidvalidity)
 
+    held_back = 0
     if changes is not None:
         # Applied before any mail is fetched, so flags read at SELECT never overwrite fresher fetched ones.
         context.report.deleted += vanished_delete(
             folder=folder, uidvalidity=uidvalidity, ranges=changes.vanished
         )
-        _flags_write(folder=folder, uidvalidity=uidvalidity, server=changes.flags, context=context)
+        held_back = _flags_write(
+            folder=folder, uidvalidity=uidvalidity, server=changes.flags, context=context
+        )
     if exists:
         _new_mail_fetch(client=client, folder=folder, uidvalidity=uidvalidity, context=context)
         _backfill(client=client, folder=folder, uidvalidity=uidvalidity, context=context)
-    deleted_local = _expunges_mirror(
+    _expunges_mirror(
         client=client,
         folder=folder,
         uidvalidity=uidvalidity,
@@ -329,13 +332,15 @@ def _folder_sync(*, client: IMAPClient, folder: MailFolder, context: _RunContext
         listed_by_server=changes is not None,
     )
     if exists and changes is None:
-        _flags_refresh(
-            client=client, folder=folder, uidvalidity=uidvalidity, context=context, fresh=deleted_local
-        )
+        held_back = _flags_refresh(client=client, folder=folder, uidvalidity=uidvalidity, context=context)
     if context.qresync:  # expunges by others while we worked on the folder
         context.report.deleted += vanished_delete(
             folder=folder, uidvalidity=uidvalidity, ranges=session_vanished_pop(client=client)
         )
+    if held_back:
+        # Server changes skipped for a pending user action must be asked for again: the action's STORE may
+        # change nothing on the server (its MODSEQ stays), and a newer HIGHESTMODSEQ would hide them for good.
+        modseq = folder.highestmodseq
     MailFolder.objects.filter(pk=folder.pk).update(
         uidnext=uidnext, highestmodseq=modseq, server_message_count=exists, last_synced_at=timezone.now()
     )
@@ -521,10 +526,10 @@ def _expunges_mirror(
     return True
 
 
-def _flags_refresh(
-    *, client: IMAPClient, folder: MailFolder, uidvalidity: int, context: _RunContext, fresh: bool
-) -> None:
-    """Bring local flags in step: CHANGEDSINCE with CONDSTORE, otherwise a full (cheap) FLAGS scan."""
+def _flags_refresh(*, client: IMAPClient, folder: MailFolder, uidvalidity: int, context: _RunContext) -> int:
+    """Bring local flags in step: CHANGEDSINCE with CONDSTORE, otherwise a full (cheap) FLAGS scan.
+
+    Returns how many server changes were held back for user actions (see ``_flags_write``)."""
     if context.condstore and folder.highestmodseq:
         response = fetch_range(
             client, "1:*", [b"UID", b"FLAGS"], modifiers=[f"CHANGEDSINCE {folder.highestmodseq}"]
@@ -532,15 +537,16 @@ def _flags_refresh(
     else:
         response = fetch_range(client, "1:*", [b"UID", b"FLAGS"])
     server = {int(uid): flags_normalize(data.get(b"FLAGS", ())) for uid, data in response.items()}
-    _flags_write(folder=folder, uidvalidity=uidvalidity, server=server, context=context)
+    return _flags_write(folder=folder, uidvalidity=uidvalidity, server=server, context=context)
 
 
 def _flags_write(
     *, folder: MailFolder, uidvalidity: int, server: dict[int, list[str]], context: _RunContext
-) -> None:
-    """Write the server's flags (by UID) where they differ from the stored ones, through ``flags_apply``."""
+) -> int:
+    """Write the server's flags (by UID) where they differ from the stored ones, through ``flags_apply``;
+    returns how many differing rows it left alone because a user action is pending on them or raced us."""
     if not server:
-        return
+        return 0
     local = (
         Message.objects.filter(folder=folder, uidvalidity=uidvalidity, uid__in=list(server)).values_list(
             "id", "uid", "flags", "local_version"
@@ -555,7 +561,9 @@ def _flags_write(
         for pk, uid, flags, version in local.iterator(chunk_size=5000)
         if uid in server and sorted(flags) != server[uid]
     ]
-    context.report.updated += flags_apply(changes=changes)
+    updated = flags_apply(changes=changes)
+    context.report.updated += updated
+    return len(changes) - updated
 
 
 def fetch_range(

@@ -215,6 +215,41 @@ def test_a_pending_user_action_wins_over_a_flag_change_reported_by_the_server(an
     assert target.flags == ["\\Flagged"]
 
 
+def test_a_flag_change_held_back_for_a_pending_action_is_not_lost(any_box, alice, sync):
+    """GIVEN another client marked a message read and flagged WHEN alice marks it read during the sync (a
+    STORE that changes nothing on the server, so its MODSEQ stays) THEN the \\Flagged held back for her
+    pending action still arrives with the next sync."""
+    mailbox, server, user = any_box.mailbox, any_box.mailbox.server, any_box.mailbox.username
+    first = {
+        folder: mailbox.append(folder, [message_bytes(i) for i in range(3)])[0]
+        for folder in ("INBOX", "Archive")
+    }
+    sync(mailbox)
+    for folder, uid in first.items():
+        server.flags_set(user, folder, [uid], [b"\\Seen", b"\\Flagged"])
+        mailbox.append(folder, [message_bytes(40)])  # new mail: a progress event while the folder syncs
+    acted: dict[str, Any] = {}
+
+    def progress(event: str, data: dict[str, Any]) -> None:
+        if event != "sync.progress" or acted:
+            return
+        later = "Archive" if data["folder"] == "INBOX" else "INBOX"
+        message = Message.objects.get(account=mailbox.account, folder__raw_name=later, uid=first[later])
+        acted.update(later=later, message_id=message.pk)
+        acted["operation"] = message_action(user=alice, message_id=message.pk, action="mark_read")
+
+    sync(mailbox, progress=progress)
+    assert acted["operation"] is not None
+    target = Message.objects.get(pk=acted["message_id"])
+    assert target.is_seen and not target.is_flagged  # held back while her action was pending
+
+    sync(mailbox)
+
+    target.refresh_from_db()
+    assert sorted(target.flags) == ["\\Flagged", "\\Seen"]
+    assert_in_step(mailbox)
+
+
 def test_a_uidvalidity_change_resets_the_folder_despite_qresync(qresync_box, sync):
     """GIVEN a folder synced with QRESYNC state WHEN it is recreated (new UIDVALIDITY) THEN the QRESYNC SELECT
     carries the old state, the folder is fetched again once with the same logical messages, and the next
