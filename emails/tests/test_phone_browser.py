@@ -22,6 +22,7 @@ from mailhelper.testing.auth import TEST_PASSWORD, totp_code
 from tags.tests.factories import account_make, folder_make, message_make, triage_make
 
 PHONE = {"width": 390, "height": 844}
+SETTINGS_SECTIONS = ("accounts", "ai", "senders", "profile", "security", "privacy")
 
 pytestmark = [
     pytest.mark.browser,
@@ -195,3 +196,9 @@ def test_dashboard_list_and_detail_are_usable_on_a_phone(asgi_server: str, page:
         _no_sideways_scroll(page)
     _on_screen(page, page.locator('#detail-actions button[value="archive"]'))
     _navigation_reachable(page)
+
+    # the other pages behind the navigation fit as well
+    for path in ("/mail-accounts/", "/mail/tags/", *(f"/mail/settings/{s}/" for s in SETTINGS_SECTIONS)):
+        page.goto(base + path)
+        expect(page.locator("h1").first).to_be_visible()
+        _no_sideways_scroll(page)
