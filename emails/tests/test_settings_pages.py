@@ -29,6 +29,19 @@ def test_every_section_renders_for_its_user(verified_client, alice):
     assert client.get(reverse("emails:settings_section", args=["nope"])).status_code == 404
 
 
+def test_settings_is_the_current_main_navigation_item_on_every_section(verified_client, alice):
+    """GIVEN alice on any settings section WHEN the top navigation is read THEN "Settings" is marked current
+    (and "Dashboard" is not)."""
+    client = verified_client(alice)
+    settings_link = 'href="/mail/settings/" aria-current="page">Settings</a>'
+    urls = [reverse("emails:settings"), *(reverse("emails:settings_section", args=[s]) for s in SECTIONS)]
+    for url in urls:
+        html = client.get(url).content.decode()
+        assert settings_link in html, url
+        assert 'aria-current="page">Dashboard</a>' not in html, url
+    assert settings_link not in client.get(reverse("home")).content.decode()
+
+
 def test_api_key_is_write_only_and_encrypted(verified_client, alice):
     """GIVEN alice saves an API key WHEN the page is shown again THEN the key is stored encrypted and never rendered."""
     client = verified_client(alice)
