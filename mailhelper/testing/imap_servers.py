@@ -436,6 +436,10 @@ class DroppingProxy:
             for sock in (downstream, upstream):
                 with contextlib.suppress(OSError):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    # close() alone waits for the other pump thread's blocked recv() on the same socket, so
+                    # the client would hang until its own timeout instead of seeing the drop at once.
+                    sock.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError):
                     sock.close()
 
         def pump(src: socket.socket, dst: socket.socket, counted: bool) -> None:
