@@ -61,5 +61,13 @@ class MailFolder(models.Model):
         return self.name
 
     @property
+    def display_name(self) -> str:
+        """The name to show people: INBOX is the protocol's fixed name, so it is shown in the user's language;
+        every other folder as the server names it."""
+        if self.role == FolderRole.INBOX and self.name.upper() == "INBOX":
+            return str(FolderRole.INBOX.label)
+        return self.name
+
+    @property
     def is_backfill_complete(self) -> bool:
         return self.backfill_cursor == 0

@@ -225,3 +225,19 @@ def test_why_this_score_names_sources_and_fields_in_german(verified_client, alic
     english = _page(_in("en", verified_client(alice)), url)
     assert "Urgency: AI model (openai)" in english
     assert "<td>text rules</td>" in english
+
+
+def test_the_inbox_is_named_in_the_users_language(verified_client, alice):
+    """GIVEN a message in INBOX and a server folder called "Archiv" WHEN the list and the message are shown in
+    German THEN the inbox reads "Posteingang" (INBOX is the protocol's fixed name) and other folders keep the
+    server's name; in English the inbox reads "Inbox"."""
+    message = _inbox_only_message(alice)
+    folder_make(message.account, name="Archiv", role="archive")
+    german_list = _page(_in("de", verified_client(alice)), reverse("emails:list"))
+    assert ">Posteingang</option>" in german_list
+    assert ">Archiv</option>" in german_list
+    assert ">INBOX<" not in german_list
+    german_detail = _page(_in("de", verified_client(alice)), reverse("emails:detail", args=[message.pk]))
+    assert "/ Posteingang</span>" in german_detail
+    english_list = _page(_in("en", verified_client(alice)), reverse("emails:list"))
+    assert ">Inbox</option>" in english_list
