@@ -19,6 +19,7 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -423,3 +424,14 @@ def invites(request: UserRequest) -> HttpResponse:
         "accounts/invites.html",
         {"form": form, "link": link, "invites": invites_for_user(user=request.user)},
     )
+
+
+@public
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a verified user's choice is also saved in the profile, so the next login
+    (in any browser) keeps it instead of going back to the language saved earlier."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get(i18n_views.LANGUAGE_QUERY_PARAMETER, "")
+    if request.method == "POST" and response.status_code in (200, 302) and session_is_verified(request.user):
+        user_language_set(user=request.user, language=language)  # type: ignore[arg-type]
+    return response

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import language_switch
 from mailhelper import views
 
 urlpatterns = [
@@ -8,7 +9,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("mail-accounts/", include("accounts.mail_urls")),
     path("mail/", include("emails.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_switch, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

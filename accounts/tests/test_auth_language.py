@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.services.invites import invite_create
@@ -70,3 +71,35 @@ def test_an_invited_user_keeps_the_language_the_account_was_created_in(charlie, 
     assert client.post(link.path, data).status_code == 302
     assert User.objects.get(username="dana").language == saved
     assert _language_cookie(client) == saved
+
+
+def test_the_language_switch_saves_the_choice_in_a_verified_users_profile(alice, bob, verified_client):
+    """GIVEN alice logged in WHEN she picks German in the top bar THEN her profile says German (so her next
+    login elsewhere keeps it); bob's profile is untouched, and a switch before the login saves nothing."""
+    client = verified_client(alice)
+    response = client.post(reverse("set_language"), {"language": "de", "next": HOME_URL})
+    assert response.status_code == 302
+    assert _language_cookie(client) == "de"
+    alice.refresh_from_db()
+    bob.refresh_from_db()
+    assert (alice.language, bob.language) == ("de", "en")
+
+    anonymous = Client()
+    assert anonymous.post(reverse("set_language"), {"language": "de"}).status_code == 302
+    assert _language_cookie(anonymous) == "de"  # the switch works before a login...
+    assert User.objects.filter(language="de").count() == 1  # ...and saves nothing
+
+    client.post(reverse("set_language"), {"language": "xx"})  # not offered: ignored
+    alice.refresh_from_db()
+    assert alice.language == "de"
+
+
+def test_a_password_only_session_cannot_change_the_profile_language(alice):
+    """GIVEN a session that passed the password but not the second factor WHEN it switches language
+    THEN the page language changes but the profile does not."""
+    client = Client()
+    password_post(client, "alice")
+    client.post(reverse("set_language"), {"language": "de", "next": OTP_URL})
+    assert _language_cookie(client) == "de"
+    alice.refresh_from_db()
+    assert alice.language == "en"
