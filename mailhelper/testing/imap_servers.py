@@ -1,10 +1,11 @@
 """Real IMAP servers for tests and benchmarks: pymap (pip) and Debian's Dovecot, plus a faulty TCP proxy.
 
 Each server runs as a subprocess in its own temporary folder on a free loopback port. ``ImapServer`` has
-the helpers tests use to play "another mail client": add a user, APPEND, STORE flags, EXPUNGE, MOVE and
-recreate a folder (which gives it a new UIDVALIDITY). ``dovecot_start(capability=...)`` makes Dovecot
-advertise only the given extensions (e.g. CONDSTORE without QRESYNC), to test the engine's other paths on
-the same server; the proxy records the commands the client sent, so a test can tell which path ran.
+the helpers tests use to play "another mail client": add a user, APPEND, STORE flags, EXPUNGE, MOVE,
+recreate a folder (which gives it a new UIDVALIDITY) and make a Dovecot folder read-only.
+``dovecot_start(capability=...)`` makes Dovecot advertise only the given extensions (e.g. CONDSTORE without
+QRESYNC), to test the engine's other paths on the same server; the proxy records the commands the client
+sent, so a test can tell which path ran.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class ImapServer:
     log_path: Path
     host: str = "127.0.0.1"
     users: dict[str, str] = field(default_factory=dict)
+    readonly_dirs: set[Path] = field(default_factory=set)
 
     # --- lifecycle ---------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -72,6 +74,9 @@ class ImapServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        for path in self.readonly_dirs:  # without write permission rmtree cannot empty them (unless root)
+            with contextlib.suppress(OSError):
+                path.chmod(0o755)
         shutil.rmtree(self.root, ignore_errors=True)
 
     # --- users -------------------------------------------------------------------------------------
@@ -233,6 +238,35 @@ class ImapServer:
     def folder_delete(self, username: str, folder: str) -> None:
         with self.client(username) as client:
             client.delete_folder(folder)
+
+    def folder_make_readonly(self, username: str, folder: str) -> None:
+        """Take the write permission from the folder's maildir (Dovecot only; a top-level folder other than
+        INBOX): Dovecot, which never runs as root here, then answers its SELECT with ``[READ-ONLY]``.
+
+        It also adds an untagged ``NO Internal mailbox synchronization failure, showing only old mails`` (it
+        cannot lock its uidlist); mail it had listed before, everything APPENDed included, shows all the same.
+        """
+        directory = self._maildir(username, folder)
+        for path in self._maildir_dirs(directory):
+            path.chmod(0o555)
+        self.readonly_dirs.update(self._maildir_dirs(directory))
+
+    def folder_make_writable(self, username: str, folder: str) -> None:
+        for path in self._maildir_dirs(self._maildir(username, folder)):
+            path.chmod(0o755)
+            self.readonly_dirs.discard(path)
+
+    def _maildir(self, username: str, folder: str) -> Path:
+        if self.kind != "dovecot" or folder.upper() == "INBOX" or "/" in folder:
+            raise ValueError(f"cannot make {folder!r} read-only on {self.kind}")
+        directory = self.root / "mail" / username / f".{folder}"
+        if not directory.is_dir():
+            raise ValueError(f"no maildir for {folder!r} at {directory}")
+        return directory
+
+    @staticmethod
+    def _maildir_dirs(directory: Path) -> list[Path]:
+        return [directory, *(directory / sub for sub in ("cur", "new", "tmp"))]
 
 
 def _appenduid(response: bytes | str) -> int:
