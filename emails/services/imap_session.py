@@ -18,6 +18,7 @@ import logging
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -166,6 +167,27 @@ def imap_session(*, account: MailAccount, timeout: float | None = None) -> Itera
             yield client
         finally:
             _close_quietly(client)
+
+
+def folder_select(*, client: IMAPClient, raw_name: str) -> dict[bytes, Any]:
+    """SELECT a folder read-write, as ``select_folder`` does; one the server only lets us read is selected all
+    the same, and the answer then holds ``b"READ-ONLY"`` (see ``folder_is_readonly``).
+
+    Shared and public folders, ACLs without write rights or a store the server cannot write are answered
+    with ``OK [READ-ONLY]``: the folder is selected, read-only. imaplib raises ``readonly`` for it, an
+    ``abort`` that would pass for a lost connection, and raises it again before every later command until
+    it is told the folder is read-only; it is told here.
+    """
+    try:
+        return client.select_folder(raw_name, readonly=False)
+    except imaplib.IMAP4.readonly:
+        client._imap.is_readonly = True
+        return client._process_select_response(client._imap.untagged_responses)
+
+
+def folder_is_readonly(info: dict[bytes, Any]) -> bool:
+    """True when the server answered the SELECT with ``[READ-ONLY]``."""
+    return b"READ-ONLY" in info
 
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (

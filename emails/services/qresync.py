@@ -79,7 +79,9 @@ def folder_select_qresync(
 
     Raises imaplib's error when the server refuses the SELECT. The changes are None when the answer could
     not be read (the caller then falls back to the CONDSTORE path). A server whose UIDVALIDITY differs
-    ignores the parameter, so the caller must compare UIDVALIDITY before using the changes.
+    ignores the parameter, so the caller must compare UIDVALIDITY before using the changes. A folder the
+    server only lets us read is selected as ``imap_session.folder_select`` selects it: its answer holds
+    ``b"READ-ONLY"`` and its VANISHED and FETCH lines count as for any other folder.
     """
     imap = client._imap
     imap.untagged_responses = {}  # IMAPClient reads the first value of each key: stale answers would win
@@ -93,8 +95,8 @@ def folder_select_qresync(
         client._checkok("select", typ, data)
     imap.state = "SELECTED"
     untagged = imap.untagged_responses
-    if "READ-ONLY" in untagged:  # as imaplib's select() does: we need a writable folder
-        raise imap.readonly(f"{raw_name} is not writable")
+    # OK [READ-ONLY] still selected the folder; without this imaplib would refuse every later command.
+    imap.is_readonly = "READ-ONLY" in untagged
     vanished_lines = untagged.pop("VANISHED", [])
     fetch_lines = untagged.pop("FETCH", [])  # else the next FETCH of ours would return them as its own
     info = client._process_select_response(untagged)

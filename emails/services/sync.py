@@ -37,6 +37,8 @@ from emails.services.imap_session import (
     ServerRefused,
     ServerUnavailable,
     SyncError,
+    folder_is_readonly,
+    folder_select,
     imap_session,
 )
 from emails.services.qresync import (
@@ -269,7 +271,8 @@ def _folder_sync(*, client: IMAPClient, folder: MailFolder, context: _RunContext
     try:
         # SELECT, not EXAMINE: BODY.PEEK[] leaves \Seen alone either way, and a read-write SELECT lets a
         # Maildir server move delivered mail out of new/ (with EXAMINE Dovecot rescans new/ every time:
-        # 0.4 s per SELECT at 10k messages). We never CLOSE, so nothing is expunged by us.
+        # 0.4 s per SELECT at 10k messages). We never CLOSE, so nothing is expunged by us. A folder the
+        # server answers with [READ-ONLY] is synced like the others: nothing below writes to it.
         if context.qresync and folder.uidvalidity and folder.highestmodseq:
             info, changes = folder_select_qresync(
                 client=client,
@@ -278,12 +281,14 @@ def _folder_sync(*, client: IMAPClient, folder: MailFolder, context: _RunContext
                 highestmodseq=folder.highestmodseq,
             )
         else:
-            info = client.select_folder(folder.raw_name, readonly=False)
+            info = folder_select(client=client, raw_name=folder.raw_name)
     except imaplib.IMAP4.abort:
         raise
     except imaplib.IMAP4.error as exc:  # vanished between LIST and SELECT: the next LIST tidies up
         logger.info("folder not selectable account=%s folder=%s: %s", folder.account_id, folder.pk, exc)
         return
+    if folder_is_readonly(info):
+        logger.debug("folder is read-only account=%s folder=%s", folder.account_id, folder.pk)
     uidvalidity = int(info[b"UIDVALIDITY"])
     uidnext = int(info[b"UIDNEXT"]) if b"UIDNEXT" in info else None
     exists = int(info.get(b"EXISTS", 0))
