@@ -15,16 +15,19 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Least
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from imapclient.imapclient import IMAPClient
 
+from accounts.models import User
 from accounts.models.mail_account import AccountKind, MailAccount
 from emails.models import FolderRole, MailFolder, Message, OperationKind, OperationStatus, PendingOperation
 from emails.services.dashboard_cache import dashboard_invalidate
+from emails.services.imap_session import folder_is_readonly, folder_select
 
 logger = logging.getLogger(__name__)
 
@@ -321,7 +324,7 @@ def operations_apply_with_client(
     if not operations:
         return 0
     capabilities = set(client.capabilities())
-    selected: tuple[int, int] | None = None
+    selected: tuple[int, int, bool] | None = None  # folder id, UIDVALIDITY, read-only
     applied = 0
     for operation in operations:
         source = operation.source_folder
@@ -330,10 +333,15 @@ def operations_apply_with_client(
             continue
         try:
             if selected is None or selected[0] != source.pk:
-                info = client.select_folder(source.raw_name)
-                selected = (source.pk, int(info[b"UIDVALIDITY"]))
+                info = folder_select(client=client, raw_name=source.raw_name)
+                selected = (source.pk, int(info[b"UIDVALIDITY"]), folder_is_readonly(info))
             if selected[1] != operation.source_uidvalidity:
                 _operation_fail(operation, "the folder was reset on the server (UIDVALIDITY changed)")
+                continue
+            if selected[2]:
+                # Never try: Dovecot (on a maildir it cannot write) answered OK to a STORE it ignored and to a
+                # MOVE that copied the message but could not remove it, leaving a second copy in the target.
+                _operation_fail(operation, _readonly_error(operation=operation, folder=source))
                 continue
             _operation_run(client=client, operation=operation, capabilities=capabilities)
         except imaplib.IMAP4.abort:
@@ -349,6 +357,16 @@ def operations_apply_with_client(
         keep_lock()
     # No CLOSE: on a read-write folder it would expunge what other clients marked \Deleted.
     return applied
+
+
+def _readonly_error(*, operation: PendingOperation, folder: MailFolder) -> str:
+    """Why the action failed, in its owner's language (this runs in a worker, not in their request)."""
+    language = User.objects.filter(pk=operation.owner_id).values_list("language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _(
+            "The folder “%(folder)s” is read-only on the server, so this change could not be made there and "
+            "was undone."
+        ) % {"folder": folder.name}
 
 
 def _operation_run(*, client: IMAPClient, operation: PendingOperation, capabilities: set[bytes]) -> None:

@@ -1,7 +1,8 @@
 """A folder the server only lets us read (it answers SELECT with ``[READ-ONLY]``) against Dovecot.
 
 Shared and public folders, ACLs without write rights or a maildir the server cannot write: such a folder is
-synced read-only like any other and never stops the account's sync. Dovecot is made to say READ-ONLY by taking the write
+synced read-only like any other and never stops the account's sync; a user action on its mail fails with a
+message and its local change is rolled back. Dovecot is made to say READ-ONLY by taking the write
 permission from the folder's maildir (``ImapServer.folder_make_readonly``), on both the QRESYNC and the
 CONDSTORE-only path; the recording proxy shows which SELECT was sent.
 """
@@ -15,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from emails.models import Message, SyncRun
+from emails.models import MailFolder, Message, OperationStatus, PendingOperation, SyncRun
+from emails.services.operations import message_action, operations_apply
 from emails.tests.conftest import Mailbox, assert_in_step, mailbox_make, message_bytes
 from mailhelper.testing.imap_servers import (
     DOVECOT,
@@ -162,3 +164,77 @@ def test_changes_to_a_read_only_folder_reach_the_next_sync(box, sync):
         assert [c for c in box.selects(SHARED) if "(QRESYNC (" in c.upper()], box.commands()
         assert not [c for c in box.commands() if FULL_SCAN.match(c)], box.commands()
     _account_ok(box.mailbox)
+
+
+@pytest.mark.parametrize("pushed_by", ["task", "sync"])
+def test_user_actions_in_a_read_only_folder_fail_with_a_message(box, alice, sync, pushed_by):
+    """GIVEN mail in a read-only folder WHEN alice marks one read, archives one and deletes one THEN each
+    action fails with a message naming the folder, her local changes are rolled back, nothing changes on
+    the server (no copy in Archive either), and the sync that pushed them succeeds."""
+    _filled(box)
+    sync(box.mailbox)
+    box.server.folder_make_readonly(box.user, SHARED)
+    before = box.server.state(box.user)
+    stored = Message.objects.filter(account=box.mailbox.account, folder__raw_name=SHARED).order_by("uid")
+    unread, to_archive, to_delete = (m for m in stored if not m.is_seen)
+    inbox_message = Message.objects.filter(
+        account=box.mailbox.account, folder__raw_name="INBOX", is_flagged=False
+    ).first()
+    assert inbox_message is not None
+
+    operations = [
+        message_action(user=alice, message_id=unread.pk, action="mark_read"),
+        message_action(user=alice, message_id=to_archive.pk, action="archive"),
+        message_action(user=alice, message_id=to_delete.pk, action="delete"),
+        message_action(user=alice, message_id=inbox_message.pk, action="flag"),  # positive control
+    ]
+    assert Message.objects.get(pk=unread.pk).is_seen  # applied locally at once
+    assert Message.objects.get(pk=to_archive.pk).folder.raw_name == "Archive"
+
+    if pushed_by == "task":
+        assert operations_apply(account=box.mailbox.account) == 1
+    report = sync(box.mailbox)
+
+    assert report.status == "succeeded", report.errors
+    _account_ok(box.mailbox)
+    *failed, flagged = [PendingOperation.objects.get(pk=op.pk) for op in operations if op is not None]
+    assert len(failed) == 3
+    for operation in failed:
+        assert operation.status == OperationStatus.FAILED
+        assert "read-only" in operation.error
+        assert f"“{SHARED}”" in operation.error
+    assert flagged.status == OperationStatus.APPLIED
+    assert not Message.objects.get(pk=unread.pk).is_seen
+    assert Message.objects.get(pk=to_archive.pk).folder.raw_name == SHARED
+    assert stored.filter(message_id=to_delete.message_id).count() == 1  # fetched again by the same sync
+
+    after = box.server.state(box.user)
+    assert after[SHARED] == before[SHARED]
+    assert after["Archive"] == before["Archive"]
+    assert after["INBOX"] != before["INBOX"]  # the writable folder's action did reach the server
+    assert_in_step(box.mailbox)
+
+
+def test_a_move_into_a_read_only_folder_fails_and_is_rolled_back(box, alice, sync):
+    """GIVEN a read-only folder WHEN alice moves an INBOX message into it THEN the server's refusal marks the
+    action failed, the message is back in INBOX, and the server still has it there only."""
+    _filled(box)
+    sync(box.mailbox)
+    box.server.folder_make_readonly(box.user, SHARED)
+    before = box.server.state(box.user)
+    message = Message.objects.filter(account=box.mailbox.account, folder__raw_name="INBOX").first()
+    assert message is not None
+    target = MailFolder.objects.get(account=box.mailbox.account, raw_name=SHARED)
+
+    operation = message_action(user=alice, message_id=message.pk, action="move", target_folder_id=target.pk)
+    assert operation is not None
+    report = sync(box.mailbox)
+
+    assert report.status == "succeeded", report.errors
+    operation.refresh_from_db()
+    assert operation.status == OperationStatus.FAILED
+    assert operation.error.startswith("the server refused")
+    message.refresh_from_db()
+    assert (message.folder.raw_name, message.uid > 0) == ("INBOX", True)
+    assert box.server.state(box.user) == before
+    assert_in_step(box.mailbox)
