@@ -241,7 +241,8 @@ def test_a_flag_change_held_back_for_a_pending_action_is_not_lost(any_box, alice
     sync(mailbox, progress=progress)
     assert acted["operation"] is not None
     target = Message.objects.get(pk=acted["message_id"])
-    assert target.is_seen and not target.is_flagged  # held back while her action was pending
+    assert target.is_seen
+    assert not target.is_flagged  # held back while her action was pending
 
     sync(mailbox)
 
