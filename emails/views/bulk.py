@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from emails.display_texts import bulk_result_text
 from emails.models import MailFolder, Message, Triage
 from emails.services.operations import ActionError, message_action, operation_undo
 from emails.services.triage import triage_mark_done
@@ -66,8 +67,16 @@ def _owned_messages(request: UserRequest, ids: list[int]) -> list[Message]:
 
 
 def _undo_remember(
-    request: UserRequest, *, kind: str, ids: list[int], label: str, extra: dict[str, Any] | None = None
+    request: UserRequest,
+    *,
+    kind: str,
+    ids: list[int],
+    label_key: str,
+    label_n: int,
+    extra: dict[str, Any] | None = None,
 ) -> None:
+    """Keep what undoes the last action; its label as a key and a count (``bulk_result_text``), so the bar is
+    worded in the language of the page that shows it, not of the one that acted."""
     if not ids:
         request.session.pop(UNDO_SESSION_KEY, None)
         return
@@ -75,7 +84,8 @@ def _undo_remember(
         "token": secrets.token_urlsafe(12),
         "kind": kind,
         "ids": ids,
-        "label": label,
+        "label_key": label_key,
+        "label_n": label_n,
         "at": time.time(),
         **(extra or {}),
     }
@@ -115,13 +125,14 @@ def bulk_action(request: UserRequest) -> HttpResponse:
 
     if action in ("done", "undone"):
         count, changed = _done(request, rows, action == "done")
-        label = (
-            ngettext("%(n)d message marked done.", "%(n)d messages marked done.", count)
-            if action == "done"
-            else ngettext("%(n)d message marked not done.", "%(n)d messages marked not done.", count)
-        ) % {"n": count}
-        _undo_remember(request, kind="undone" if action == "done" else "done", ids=changed, label=label)
-        flash.success(request, label)
+        _undo_remember(
+            request,
+            kind="undone" if action == "done" else "done",
+            ids=changed,
+            label_key=action,
+            label_n=count,
+        )
+        flash.success(request, bulk_result_text(action, count))
     elif action in FLAG_ACTIONS:
         service_action = FLAG_ACTIONS[action]
         changed, failed = [], 0
@@ -131,11 +142,10 @@ def bulk_action(request: UserRequest) -> HttpResponse:
                     changed.append(row.pk)
             except ActionError:
                 failed += 1
-        label = ngettext("%(n)d message updated.", "%(n)d messages updated.", len(changed)) % {
-            "n": len(changed)
-        }
-        _undo_remember(request, kind=FLAG_INVERSE[service_action], ids=changed, label=label)
-        flash.success(request, label)
+        _undo_remember(
+            request, kind=FLAG_INVERSE[service_action], ids=changed, label_key="updated", label_n=len(changed)
+        )
+        flash.success(request, bulk_result_text("updated", len(changed)))
         if failed:
             flash.warning(
                 request,
@@ -158,16 +168,8 @@ def bulk_action(request: UserRequest) -> HttpResponse:
                 continue
             if operation is not None:
                 operations.append(operation.pk)
-        messages_text = {
-            "archive": ngettext("%(n)d message archived.", "%(n)d messages archived.", len(operations)),
-            "trash": ngettext(
-                "%(n)d message moved to the trash.", "%(n)d messages moved to the trash.", len(operations)
-            ),
-            "move": ngettext("%(n)d message moved.", "%(n)d messages moved.", len(operations)),
-        }
-        label = messages_text[action] % {"n": len(operations)}
-        _undo_remember(request, kind="operations", ids=operations, label=label)
-        flash.success(request, label)
+        _undo_remember(request, kind="operations", ids=operations, label_key=action, label_n=len(operations))
+        flash.success(request, bulk_result_text(action, len(operations)))
         for error in sorted(set(errors)):
             flash.error(request, _("Not done: %(error)s") % {"error": error})
     elif action == "tag":

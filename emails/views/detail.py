@@ -8,6 +8,7 @@ callers).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from emails.display_texts import analysis_note_text
 from emails.models import LogicalMessage, MailFolder, Message, OperationStatus, PendingOperation
 from emails.selectors import folders_for_user, messages_for_user
 from emails.services.operations import ActionError, message_action, operation_undo
@@ -204,18 +206,32 @@ SOURCE_LABELS = {
     "vip": pgettext_lazy("analysis source", "VIP sender rule"),
     "trusted_sender": pgettext_lazy("analysis source", "trusted sender rule"),
     "user": pgettext_lazy("analysis source", "your correction"),
+    "default": pgettext_lazy("analysis source", "default (no source had an opinion)"),
 }
+# sources["provider"] when no AI model answered: "local (<why>)".
+LOCAL_FALLBACK = re.compile(r"local \((?P<why>.*)\)", re.DOTALL)
 FIELD_LABELS = {
     "urgency": pgettext_lazy("triage field", "Urgency"),
     "importance": pgettext_lazy("triage field", "Importance"),
     "category": pgettext_lazy("triage field", "Category"),
     "is_spam": pgettext_lazy("triage field", "Spam"),
     "spam": pgettext_lazy("triage field", "Spam"),
+    "summary": pgettext_lazy("triage field", "Summary"),
+    "action_items": pgettext_lazy("triage field", "Action items"),
+    "language": pgettext_lazy("triage field", "Language"),
+    "is_newsletter": pgettext_lazy("triage field", "Newsletter"),
+    "deadline": pgettext_lazy("triage field", "Deadline"),
+    "provider": pgettext_lazy("triage field", "Analysis"),
 }
 
 
 def source_label(source: str) -> str:
     """``llm:openai`` → "AI model (openai)"; an identifier we do not know is shown as it is."""
+    fallback = LOCAL_FALLBACK.fullmatch(str(source))
+    if fallback is not None:
+        return pgettext("analysis source", "local analyzer (%(why)s)") % {
+            "why": analysis_note_text(fallback.group("why"))
+        }
     kind, _sep, name = str(source).partition(":")
     label = SOURCE_LABELS.get(kind)
     if label is None:

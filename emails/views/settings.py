@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.middleware import language_cookie_set
+from emails.display_texts import provider_error_text
 from emails.models import AIProvider, AIProviderSettings, CloudRequestLog, SenderRule, SenderRuleKind
 from emails.pipeline.ai_settings import ai_settings_save, ai_settings_test
 from emails.pipeline.selectors import provider_status_for_user
@@ -225,10 +226,15 @@ def ai_settings_test_view(request: UserRequest) -> HttpResponse:
         try:
             result = ai_settings_test(settings=ai)
         except Exception as exc:  # providers raise typed errors; their text stays as the provider wrote it
-            text = _("The test failed: %(error)s") % {"error": str(exc) or exc.__class__.__name__}
+            text = _("The test failed: %(error)s") % {
+                "error": provider_error_text(str(exc)) or exc.__class__.__name__
+            }
         else:
             ok = result.ok
-            text = result.message or (_("Connection works.") if ok else _("The test failed."))
+            # The provider's own words stay as they came; our words around them follow the reader's language.
+            text = provider_error_text(result.message) or (
+                _("Connection works.") if ok else _("The test failed.")
+            )
     return render(request, "emails/settings_ai_test.html", {"ok": ok, "text": text})
 
 

@@ -167,9 +167,14 @@
     if (container) { container.setAttribute("data-progress-seen", "true"); }
   }
   document.addEventListener("mh:sync.started", function (event) { progressShow(event.detail, 0, 0, ""); });
+  // The event names a folder as the server does; INBOX is shown in the reader's language, as on the pages.
+  function folderName(name) {
+    var list = qs("[data-inbox-name]");
+    return list && String(name).toUpperCase() === "INBOX" ? list.getAttribute("data-inbox-name") : name;
+  }
   document.addEventListener("mh:sync.progress", function (event) {
     var d = event.detail || {};
-    progressShow(d, Number(d.done) || 0, Number(d.total) || 0, (d.done || 0) + " / " + (d.total || 0) + (d.folder ? " \u00b7 " + d.folder : ""));
+    progressShow(d, Number(d.done) || 0, Number(d.total) || 0, (d.done || 0) + " / " + (d.total || 0) + (d.folder ? " \u00b7 " + folderName(d.folder) : ""));
   });
   document.addEventListener("mh:sync.finished", function (event) {
     var item = syncItem(event.detail);

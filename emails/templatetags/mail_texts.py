@@ -1,0 +1,62 @@
+"""Template filters that show stored machine texts in the reader's language (see ``emails.display_texts``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from emails import display_texts
+
+register = template.Library()
+
+
+@register.filter
+def sync_error(error: str) -> str:
+    return display_texts.sync_error_text(error)
+
+
+@register.filter
+def operation_error(error: str) -> str:
+    return display_texts.operation_error_text(error)
+
+
+@register.filter
+def provider_error(error: str) -> str:
+    return display_texts.provider_error_text(error)
+
+
+@register.filter
+def language_name(code: str) -> str:
+    return display_texts.language_name(code)
+
+
+@register.filter
+def calendar_method(method: str) -> str:
+    return display_texts.calendar_method_text(method)
+
+
+@register.filter
+def undo_label(undo: Any) -> str:
+    return display_texts.undo_label_text(undo) if isinstance(undo, dict) else ""
+
+
+@register.filter
+def injection_reason(reason: str) -> str:
+    return display_texts.injection_reason_text(reason)
+
+
+@register.filter
+def analysis_note(note: str) -> str:
+    return display_texts.analysis_note_text(note)
+
+
+@register.filter
+def analysis_provider(provider: str) -> str:
+    return display_texts.provider_name(provider)
+
+
+@register.filter
+def parse_notes(codes: Any) -> str:
+    """Parser warning codes as one comma-separated line of notes."""
+    return ", ".join(display_texts.parse_warnings_text(codes if isinstance(codes, list | tuple) else ()))
