@@ -6,6 +6,7 @@ urlpatterns: list = []
 # Dashboard, list and bulk actions (UI)
 from emails.views import bulk as bulk_views  # noqa: E402
 from emails.views import dashboard as dashboard_views  # noqa: E402
+from emails.views import failures as failure_views  # noqa: E402
 from emails.views import listing as listing_views  # noqa: E402
 
 urlpatterns += [
@@ -13,6 +14,8 @@ urlpatterns += [
     path("rows/", listing_views.message_rows, name="rows"),
     path("bulk/", bulk_views.bulk_action, name="bulk"),
     path("undo/", bulk_views.bulk_undo, name="undo"),
+    path("failures/", failure_views.failed_operations_panel, name="failed_operations"),
+    path("failures/dismiss/", failure_views.failed_operations_dismiss_view, name="failed_operations_dismiss"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/panel/", dashboard_views.dashboard_panel, name="dashboard_panel"),
     path("dashboard/accounts/", dashboard_views.dashboard_accounts, name="dashboard_accounts"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import imaplib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from accounts.models.mail_account import AccountKind, MailAccount
 from emails.models import FolderRole, MailFolder, Message, OperationKind, OperationStatus, PendingOperation
 from emails.services.dashboard_cache import dashboard_invalidate
 from emails.services.imap_session import folder_is_readonly, folder_select
+from mailhelper.events import user_event_send
 
 logger = logging.getLogger(__name__)
 
@@ -401,6 +402,13 @@ def _expunge_one(client: IMAPClient, uid: list[int], capabilities: set[bytes]) -
 def _operation_fail(operation: PendingOperation, error: str) -> None:
     """Mark the operation failed and undo its local change, so the server's state shows again."""
     logger.warning("operation failed op=%s kind=%s: %s", operation.pk, operation.kind, error)
+    # The owner's open pages show the failure (and the undone change) without a reload.
+    owner_id, operation_id = operation.owner_id, operation.pk
+    transaction.on_commit(
+        lambda: user_event_send(
+            user_id=owner_id, event="operation.failed", data={"operation_id": operation_id}
+        )
+    )
     with transaction.atomic():
         PendingOperation.objects.filter(pk=operation.pk).update(
             status=OperationStatus.FAILED, error=error[:2000], attempts=F("attempts") + 1
@@ -427,3 +435,12 @@ def _operation_fail(operation: PendingOperation, error: str) -> None:
             MailFolder.objects.filter(pk=operation.source_folder_id).update(
                 last_uid_seen=Least(F("last_uid_seen"), operation.source_uid - 1)
             )
+
+
+def failed_operations_dismiss(*, user: Any, operation_ids: Sequence[int] | None = None) -> int:
+    """The owner has read these failures (all, without ids): forget them. Their local change was undone
+    when they failed, so nothing else changes."""
+    rows = PendingOperation.objects.filter(owner=user, status=OperationStatus.FAILED)
+    if operation_ids is not None:
+        rows = rows.filter(pk__in=list(operation_ids))
+    return rows.delete()[1].get(PendingOperation._meta.label, 0)

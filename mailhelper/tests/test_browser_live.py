@@ -97,3 +97,32 @@ def test_a_dropped_websocket_leaves_the_page_working_and_reconnects(asgi_server,
     )
     progress_text = page.locator(f'.sync-item[data-account-id="{account.pk}"] [data-role="progress-text"]')
     expect(progress_text).to_contain_text("5 / 8", timeout=10000)
+
+
+def test_a_refused_action_appears_on_the_open_page_and_can_be_dismissed(asgi_server, alice, page: Page):
+    """GIVEN alice's message list open WHEN the worker finds that the server refused her "mark read"
+    THEN a notice naming it appears without a reload, the row is unread again, and Dismiss removes it."""
+    from emails.models import PendingOperation
+    from emails.services.operations import _operation_fail, message_action
+    from emails.tests.test_ui_dashboard import account_make, mail_make
+
+    account = account_make(alice)
+    message = mail_make(account, subject="Quarterly numbers", urgency=2)
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": verified_session_key(alice), "url": asgi_server}]
+    )
+    page.goto(asgi_server + reverse("emails:list"))
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "online", timeout=15000)
+    notice = page.locator("#failed-ops .failed-ops")
+    expect(notice).to_have_count(0)
+
+    operation = message_action(user=alice, message_id=message.pk, action="mark_read")
+    assert operation is not None
+    _operation_fail(operation, "the server refused: STORE failed: [CANNOT] no permission")
+
+    expect(notice).to_be_visible(timeout=10000)
+    expect(notice).to_contain_text("Quarterly numbers")
+    expect(notice).to_contain_text("[CANNOT] no permission")
+    notice.get_by_role("button", name="Dismiss").click()
+    expect(notice).to_have_count(0, timeout=10000)
+    assert not PendingOperation.objects.filter(pk=operation.pk).exists()
