@@ -4,6 +4,7 @@ brings the language saved in the profile to the browser."""
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import AuditKind, UserSession
 from accounts.services.audit import audit_record
@@ -123,4 +124,35 @@ class VerifiedSessionRequiredMiddleware:
             return None
         if not getattr(user, "is_verified", lambda: False)():
             return _redirect(request, reverse("accounts:otp_verify"))
+        return None
+
+
+class UserTimeZoneMiddleware:
+    """Dates and times, "today" and the day boundaries of the charts follow the time zone in the user's
+    profile (Django would otherwise use the server's TIME_ZONE for everyone)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        name = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+        zone = user_time_zone(name)
+        if zone is None:
+            timezone.deactivate()
+        else:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def user_time_zone(name: str) -> zoneinfo.ZoneInfo | None:
+    """The zone for a profile's IANA name; None for an empty or unknown one (the server's zone applies)."""
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django import template
+from django.utils import formats, timezone
 
 from emails import display_texts
 
@@ -60,3 +62,21 @@ def analysis_provider(provider: str) -> str:
 def parse_notes(codes: Any) -> str:
     """Parser warning codes as one comma-separated line of notes."""
     return ", ".join(display_texts.parse_warnings_text(codes if isinstance(codes, list | tuple) else ()))
+
+
+@register.filter
+def event_time(value: Any) -> str:
+    """An invite's start or end as stored (ISO 8601, or the raw iCalendar value) in the reader's format; a
+    time with a zone in the reader's time zone, a floating time as written, a whole day as a date."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    try:
+        if "T" not in text.upper():
+            return formats.date_format(date.fromisoformat(text), "DATE_FORMAT")
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text  # unreadable: show what the sender wrote rather than nothing
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return formats.date_format(moment, "DATETIME_FORMAT")

@@ -30,6 +30,7 @@ from emails.display_texts import provider_error_text
 from emails.models import AIProvider, AIProviderSettings, CloudRequestLog, SenderRule, SenderRuleKind
 from emails.pipeline.ai_settings import ai_settings_save, ai_settings_test
 from emails.pipeline.selectors import provider_status_for_user
+from emails.services.dashboard_cache import dashboard_invalidate
 from emails.services.remote_images import remote_image_allowance_delete, remote_image_allowances_for_user
 from mailhelper.typing import UserRequest
 
@@ -294,9 +295,12 @@ def _section_profile(request: UserRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
+            zone_changed = user.time_zone != form.cleaned_data["time_zone"]
             user.language = form.cleaned_data["language"]
             user.time_zone = form.cleaned_data["time_zone"]
             user.save(update_fields=["language", "time_zone"])
+            if zone_changed:  # "today" and the chart days were counted in the old zone
+                dashboard_invalidate(user_id=user.pk)
             translation.activate(user.language)
             flash.success(request, _("Profile saved."))
             response = redirect("emails:settings_section", section="profile")

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.UserTimeZoneMiddleware",
     "accounts.middleware.SessionActivityMiddleware",
     "accounts.middleware.VerifiedSessionRequiredMiddleware",
     "mailhelper.middleware.RequestUserContextMiddleware",
