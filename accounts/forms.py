@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -100,3 +102,28 @@ class SetupForm(NewUserForm):
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address (optional)"), required=False)
     note = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
+
+
+class PasswordResetInUserLanguageForm(PasswordResetForm):
+    """The reset mail speaks the language saved in the user's profile: the request may come from a browser
+    (or a person) set to another language."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        language = getattr(context.get("user"), "language", "") or translation.get_language()
+        with translation.override(language):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name=html_email_template_name,
+            )

@@ -27,7 +27,15 @@ from django_otp import login as otp_login
 from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import password_only, public
-from accounts.forms import EnrolForm, InviteForm, LoginForm, NewUserForm, OtpTokenForm, SetupForm
+from accounts.forms import (
+    EnrolForm,
+    InviteForm,
+    LoginForm,
+    NewUserForm,
+    OtpTokenForm,
+    PasswordResetInUserLanguageForm,
+    SetupForm,
+)
 from accounts.models import AuditKind, User, UserSession
 from accounts.selectors import invites_for_user, sessions_for_user, user_sessions_live
 from accounts.services.audit import audit_record
@@ -286,6 +294,7 @@ def password_change_view(request: UserRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetInUserLanguageForm
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"

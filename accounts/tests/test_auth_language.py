@@ -103,3 +103,22 @@ def test_a_password_only_session_cannot_change_the_profile_language(alice):
     assert _language_cookie(client) == "de"
     alice.refresh_from_db()
     assert alice.language == "en"
+
+
+@pytest.mark.parametrize(("saved", "phrase"), [("de", "Passwort"), ("en", "password")])
+def test_the_password_reset_mail_speaks_the_profile_language(alice, saved, phrase):
+    """GIVEN alice's profile language WHEN a reset is asked for from a browser set to the other language
+    THEN the mail's subject and text are in her language."""
+    from django.core import mail
+
+    alice.language = saved
+    alice.save(update_fields=["language"])
+    other = "en" if saved == "de" else "de"
+    Client(HTTP_ACCEPT_LANGUAGE=other).post(
+        reverse("accounts:password_reset"), {"email": "alice@example.org"}
+    )
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert phrase in sent.subject
+    english = "Open this link to choose a new password" in sent.body
+    assert english == (saved == "en")
