@@ -52,8 +52,21 @@ def mail_account_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/mail_list.html", {"accounts": accounts, "statuses": statuses})
 
 
+SYNC_HISTORY_RUNS = 10
+
+
 def _form_page(request: HttpRequest, form: MailAccountForm, account: MailAccount | None) -> HttpResponse:
-    return render(request, "accounts/mail_form.html", {"form": form, "account": account})
+    runs: list[Any] = []
+    if account is not None:
+        from emails.selectors import sync_runs_for_user
+
+        # What the last syncs did and why one failed: the account's status shows the latest error only.
+        runs = list(
+            sync_runs_for_user(user=request.user, account_id=account.pk).order_by("-started_at")[
+                :SYNC_HISTORY_RUNS
+            ]
+        )
+    return render(request, "accounts/mail_form.html", {"form": form, "account": account, "runs": runs})
 
 
 @login_required

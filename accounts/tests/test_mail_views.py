@@ -457,3 +457,42 @@ def test_tasks_get_ids_never_secrets(verified_client, alice, django_capture_on_c
         assert account.pk in (args or ())
         assert SECRET not in repr((args, kwargs))
         assert account.password_encrypted not in repr((args, kwargs))
+
+
+def test_edit_page_lists_the_accounts_recent_syncs_to_its_owner_only(
+    verified_client, alice, bob, pymap_server
+):
+    """GIVEN two syncs of alice's account (one failed) and one of bob's WHEN alice opens her account THEN she sees
+    both runs with their counts and the failure's reason, newest first, and nothing of bob's; bob gets 404."""
+    from emails.models import SyncRun, SyncRunStatus, SyncTrigger
+
+    account = mail_account_make(owner=alice, server=pymap_server)
+    other = mail_account_make(owner=bob, server=pymap_server)
+    SyncRun.objects.create(
+        owner=alice, account=account, status=SyncRunStatus.SUCCEEDED, messages_new=215, messages_deleted=3
+    )
+    SyncRun.objects.create(
+        owner=alice,
+        account=account,
+        status=SyncRunStatus.FAILED,
+        trigger=SyncTrigger.MANUAL,
+        error="connection lost: TimeoutError: timed out",
+    )
+    SyncRun.objects.create(
+        owner=bob, account=other, status=SyncRunStatus.FAILED, error="bob-only secret error"
+    )
+
+    page = verified_client(alice).get(reverse("mailaccounts:edit", args=[account.pk])).content.decode()
+    history = page.split('id="sync-history-title"', 1)[1]
+    assert history.index('data-status="failed"') < history.index('data-status="succeeded"')  # newest first
+    assert "215" in history
+    assert "timed out" in history
+    assert "Sync now" in history  # the failed run's trigger
+    assert "bob-only" not in page
+    assert verified_client(bob).get(reverse("mailaccounts:edit", args=[account.pk])).status_code == 404
+
+
+def test_a_new_account_page_has_no_sync_history(verified_client, alice):
+    """GIVEN the add page WHEN rendered THEN there is no history section (positive control for the one above)."""
+    page = verified_client(alice).get(reverse("mailaccounts:add")).content.decode()
+    assert "sync-history-title" not in page
