@@ -87,3 +87,30 @@ def test_tags_page_owner_only(verified_client, alice, charlie):
     assert (tag.name, tag.colour) == ("ours", "#112233")
     assert owner.post(reverse("emails:tag_delete", args=[tag.pk])).status_code == 302
     assert not Tag.objects.exists()
+
+
+def test_htmx_swaps_validation_errors_but_not_other_failures(verified_client, alice):
+    """GIVEN any page WHEN its htmx config is read THEN 422 is swapped like a success (the fragment carries the
+    error) and other 4xx/5xx stay errors that are not swapped."""
+    import json
+    import re
+
+    message = message_make(alice)
+    html = verified_client(alice).get(reverse("emails:detail", args=[message.pk])).content.decode()
+    found = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", html)
+    assert found is not None
+    config = json.loads(found.group(1))
+    assert config["allowEval"] is False
+    assert config["allowScriptTags"] is False
+    assert config["includeIndicatorStyles"] is False
+
+    def first_rule(code: str) -> dict:
+        return next(rule for rule in config["responseHandling"] if re.fullmatch(rule["code"], code))
+
+    assert first_rule("422")["swap"] is True
+    assert not first_rule("422").get("error")
+    assert first_rule("200")["swap"] is True
+    assert first_rule("204")["swap"] is False
+    for code in ("400", "403", "404", "500", "503"):
+        assert first_rule(code)["swap"] is False
+        assert first_rule(code)["error"] is True
