@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.mail_selectors import mail_accounts_for_user
 from accounts.models import MailAccount
 from emails.models import FolderRole, MailFolder, Message, SyncRun, Triage
+from mailhelper.text import text_without_controls
 
 # Folders whose mail is not "mail to deal with": shown only when the user picks the folder itself.
 HIDDEN_ROLES = (FolderRole.TRASH, FolderRole.JUNK, FolderRole.SENT, FolderRole.DRAFTS, FolderRole.ALL)
@@ -138,6 +139,11 @@ def _date_or_none(value: str | None) -> date | None:
         return None
 
 
+def _text(data: Any, key: str, limit: int = 100) -> str:
+    """One GET value without control characters (a NUL in a query parameter is a database error)."""
+    return text_without_controls(data.get(key) or "").strip()[:limit]
+
+
 def list_filters_parse(data: Any) -> ListFilters:
     """Filters from GET data; malformed values are dropped, except ids, which are a 404 (never guessed)."""
     filters = ListFilters(
@@ -150,23 +156,23 @@ def list_filters_parse(data: Any) -> ListFilters:
         newsletter=bool(data.get("newsletter")),
         invite=bool(data.get("invite")),
         attachments=bool(data.get("attachments")),
-        since=_date_or_none(data.get("since")),
-        until=_date_or_none(data.get("until")),
-        query=(data.get("q") or "").strip()[:500],
+        since=_date_or_none(_text(data, "since")),
+        until=_date_or_none(_text(data, "until")),
+        query=_text(data, "q", 500),
     )
-    cell = data.get("cell") or ""
+    cell = _text(data, "cell")
     if len(cell) == 3 and cell[1] == "-" and cell[0] in "123" and cell[2] in "123":
         filters.cell = (int(cell[0]), int(cell[2]))
-    if data.get("colour") in ("red", "yellow", "green"):
-        filters.colour = data["colour"]
-    if data.get("category") in Triage.Category.values:
-        filters.category = data["category"]
-    if data.get("state") in ("open", "done"):
-        filters.state = data["state"]
-    if data.get("sort") in SORTS:
-        filters.sort = data["sort"]
-    if data.get("mode") in ("hybrid", "text", "semantic"):
-        filters.mode = data["mode"]
+    if (colour := _text(data, "colour")) in ("red", "yellow", "green"):
+        filters.colour = colour
+    if (category := _text(data, "category")) in Triage.Category.values:
+        filters.category = category
+    if (state := _text(data, "state")) in ("open", "done"):
+        filters.state = state
+    if (sort := _text(data, "sort")) in SORTS:
+        filters.sort = sort
+    if (mode := _text(data, "mode")) in ("hybrid", "text", "semantic"):
+        filters.mode = mode
     return filters
 
 
@@ -240,7 +246,8 @@ def cursor_decode(cursor: str, sort: str) -> list[Any] | None:
             return [int(values[0]), int(values[1]), int(values[2])]
         if sort == "sender" and len(values) == 3:
             received = parse_datetime(values[1])
-            return [str(values[0])[:500], received, int(values[2])] if received else None
+            sender = text_without_controls(str(values[0]))[:500]
+            return [sender, received, int(values[2])] if received else None
     except (TypeError, ValueError):
         return None
     return None
@@ -351,6 +358,9 @@ def search_hits(*, user: Any, query: str, limit: int, mode: str) -> tuple[list[i
         from emails.search import search_for_user
     except ImportError:
         search_for_user = None
+    query = text_without_controls(query).strip()
+    if not query:
+        return [], ""
     if search_for_user is not None:
         hits = search_for_user(user=user, query=query, limit=limit, mode=mode)
         return [hit.message_id for hit in hits], ""

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from emails.models import Message
 from emails.search.vectors import embedding_column, embedding_model_current, hnsw_search_settings
+from mailhelper.text import text_without_controls
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,11 @@ LIMIT %(limit)s
 def text_search(*, owner_id: int, query: str, limit: int) -> list[tuple[int, float]]:
     """(logical id, ts_rank_cd) of the owner's mail matching ``query`` (web-search syntax: "phrase",
     -word, or), best first."""
+    query = text_without_controls(query)[:QUERY_MAX_CHARS]
+    if not query.strip():
+        return []
     with connection.cursor() as cursor:
-        cursor.execute(
-            TEXT_SEARCH_SQL, {"query": query[:QUERY_MAX_CHARS], "owner_id": owner_id, "limit": limit}
-        )
+        cursor.execute(TEXT_SEARCH_SQL, {"query": query, "owner_id": owner_id, "limit": limit})
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
 
@@ -113,8 +115,9 @@ def query_vector(query: str) -> np.ndarray | None:
     model_id, _dimension = embedding_model_current()
     if model_id not in MODELS:
         return None
+    text = text_without_controls(query)[:QUERY_MAX_CHARS]
     try:
-        return embed_texts([query[:QUERY_MAX_CHARS]], model_id=model_id, kind="query")[0]
+        return embed_texts([text], model_id=model_id, kind="query")[0]
     except (ImportError, OSError, RuntimeError) as exc:
         logger.warning("semantic search unavailable (%s): %s", model_id, exc.__class__.__name__)
         return None
@@ -188,7 +191,7 @@ def search_for_user(*, user: Any, query: str, limit: int = 50, mode: Mode = "hyb
     """
     if mode not in ("hybrid", "text", "semantic"):
         raise ValueError(f"unknown search mode {mode!r}")
-    query = " ".join(query.split())
+    query = " ".join(text_without_controls(query).split())
     if not query or limit <= 0:
         return []
     owner_id = user.pk
