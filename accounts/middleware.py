@@ -4,7 +4,6 @@ brings the language saved in the profile to the browser."""
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +17,7 @@ from django.utils import timezone, translation
 from accounts.models import AuditKind, UserSession
 from accounts.services.audit import audit_record
 from accounts.services.sessions import user_session_is_idle, user_session_touch, user_session_track
+from accounts.services.users import user_time_zone
 
 # Views reachable without any session (login, setup, invites, password reset) or with a password-only
 # session (the 2FA pages, logout) mark themselves with these attributes (see accounts.decorators).
@@ -146,13 +146,3 @@ class UserTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
-
-
-def user_time_zone(name: str) -> zoneinfo.ZoneInfo | None:
-    """The zone for a profile's IANA name; None for an empty or unknown one (the server's zone applies)."""
-    if not name:
-        return None
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None

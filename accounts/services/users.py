@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -44,3 +46,13 @@ def user_deactivate(*, user: User, actor: User | None = None, request: HttpReque
     user.save(update_fields=["is_active"])
     audit_record(kind=AuditKind.USER_DEACTIVATED, request=request, user=user, actor=actor)
     sessions_revoke_all(user=user, actor=actor, request=request, reason="deactivated")
+
+
+def user_time_zone(name: str) -> zoneinfo.ZoneInfo | None:
+    """The zone for a profile's IANA name; None for an empty or unknown one (the server's zone applies)."""
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None

@@ -349,9 +349,16 @@ def calendar_texts(ics: str) -> list[str]:
 
 
 def injection_scan(
-    *, text: str = "", html: str | None = None, calendars: Sequence[str] = ()
+    *,
+    text: str = "",
+    html: str | None = None,
+    calendars: Sequence[str] = (),
+    channels: HtmlChannels | None = None,
 ) -> InjectionReport:
-    """Score how strongly a mail tries to instruct an AI; see the module docstring for the channels."""
+    """Score how strongly a mail tries to instruct an AI; see the module docstring for the channels.
+
+    ``channels``: ``html_channels(html)`` when the caller has it already (the HTML is then not parsed again).
+    """
     reasons: list[str] = []
     weights: list[float] = []
 
@@ -365,7 +372,7 @@ def injection_scan(
 
     scan("text", [text])
     if html:
-        channels = html_channels(html)
+        channels = channels or html_channels(html)
         for why, hidden_text in channels.hidden:
             scan(f"hidden html ({why})", [hidden_text], boost=HIDDEN_BOOST)
         scan("image alt text", channels.alts, boost=0.1)
@@ -378,6 +385,27 @@ def injection_scan(
     for weight in weights:
         remaining *= 1.0 - weight
     return InjectionReport(score=round(1.0 - remaining, 3), reasons=tuple(reasons))
+
+
+# A hidden word or two may also stand in the visible text; only passages are cut from it.
+_HIDDEN_MIN_WORDS = 3
+_HIDDEN_MAX_WORDS = 2000
+
+
+def visible_text(*, text: str, channels: HtmlChannels | None) -> str:
+    """``text`` without the passages the HTML hides from a reader (``display:none``, white on white, …).
+
+    A mail can tell an AI what no person sees: hidden in its HTML and, since mail clients show the HTML, often
+    openly in its plain-text alternative. What the analysis summarises and rates is what the reader sees.
+    """
+    if not text or channels is None:
+        return text
+    for _why, hidden in channels.hidden:
+        words = hidden.split()
+        if not _HIDDEN_MIN_WORDS <= len(words) <= _HIDDEN_MAX_WORDS:
+            continue
+        text = re.sub(r"\s+".join(re.escape(word) for word in words), " ", text)
+    return text
 
 
 def priority_cap(flagged: bool, llm_result: AnalysisResult, local_result: AnalysisResult) -> AnalysisResult:

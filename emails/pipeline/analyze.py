@@ -20,9 +20,11 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.services.users import user_time_zone
 from emails.ai.anonymize import AnonymizationMap, Party, deanonymize, message_anonymize
 from emails.ai.budget import BudgetLimits, budget_try_consume
-from emails.ai.injection import InjectionReport, injection_scan, priority_cap
+from emails.ai.injection import InjectionReport, html_channels, injection_scan, priority_cap, visible_text
 from emails.ai.providers import ANALYZERS, AnalysisOutcome, AnalysisRequest, ProviderConfig
 from emails.ai.providers.base import BudgetExhausted
 from emails.ai.schema import AnalysisResult
@@ -95,6 +97,7 @@ class AnalyzeJob:
 
     logical_id: int
     owner_id: int
+    time_zone: str  # the owner's: a deadline stated as a day ends at midnight where they live
     local: LocalAnalysis
     votes: list[Vote]
     injection: InjectionReport
@@ -192,9 +195,10 @@ def analyze_prepare(*, logical: LogicalMessage, now: datetime | None = None) -> 
     new_text = (content.new_text or content.text) if content else message.text_body
     ai = ai_settings_for(owner_id=logical.owner_id)
     rules = sender_rule_match(owner_id=logical.owner_id, address=message.from_address)
+    channels = html_channels(message.html_body) if message.html_body else None
     local = local_analyze(
         parsed=parsed,
-        text=text,
+        text=visible_text(text=text, channels=channels),
         user_language=ai.user_language,
         vip_senders=[message.from_address] if "vip" in rules else [],
     )
@@ -205,11 +209,15 @@ def analyze_prepare(*, logical: LogicalMessage, now: datetime | None = None) -> 
     if "vip" in rules:
         votes.append(Vote(source="vip", importance=3, note=f"VIP sender {message.from_address}"))
     injection = injection_scan(
-        text=text, html=message.html_body or None, calendars=[c.ics for c in parsed.calendar]
+        text=text,
+        html=message.html_body or None,
+        calendars=[c.ics for c in parsed.calendar],
+        channels=channels,
     )
     job = AnalyzeJob(
         logical_id=logical.pk,
         owner_id=logical.owner_id,
+        time_zone=User.objects.filter(pk=logical.owner_id).values_list("time_zone", flat=True).first() or "",
         local=local,
         votes=votes,
         injection=injection,
@@ -323,12 +331,16 @@ def _local_as_result(local: LocalAnalysis) -> AnalysisResult:
     )
 
 
-def _deadline(local: LocalAnalysis, llm: AnalysisResult | None) -> tuple[datetime | None, str]:
+def _deadline(
+    local: LocalAnalysis, llm: AnalysisResult | None, time_zone: str
+) -> tuple[datetime | None, str]:
+    # A mail's "by 11 December" or "Friday 10:00" means the reader's local time, not UTC.
+    zone = user_time_zone(time_zone) or UTC
     if llm is not None and llm.deadline is not None:
-        value = llm.deadline if llm.deadline.tzinfo else llm.deadline.replace(tzinfo=UTC)
+        value = llm.deadline if llm.deadline.tzinfo else llm.deadline.replace(tzinfo=zone)
         return value, "llm"
     if local.deadline is not None:
-        return datetime.combine(local.deadline.when, time(23, 59), tzinfo=UTC), "heuristics"
+        return datetime.combine(local.deadline.when, time(23, 59), tzinfo=zone), "heuristics"
     return None, ""
 
 
@@ -413,7 +425,7 @@ def analyze_finish(*, job: AnalyzeJob, outcome: AnalysisOutcome | None, final_at
         if llm_note:
             sources["provider"] = f"local ({llm_note})"
     sources["is_newsletter"] = local.sources.get("newsletter", "headers")
-    deadline, deadline_source = _deadline(local, llm)
+    deadline, deadline_source = _deadline(local, llm, job.time_zone)
     if deadline_source:
         sources["deadline"] = deadline_source
     values: dict[str, Any] = {
