@@ -63,3 +63,20 @@ def test_a_sender_cursor_with_a_nul_byte_is_not_a_500(verified_client, alice):
     cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     response = verified_client(alice).get(reverse("emails:rows"), {"sort": "sender", "cursor": cursor})
     assert response.status_code == 200
+
+
+def test_clear_search_drops_the_query_but_keeps_the_other_filters(verified_client, alice):
+    """GIVEN a search narrowed by filters WHEN the page renders THEN "clear search" links to the same
+    filters without q and mode."""
+    import re
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    mail_make(account_make(alice), subject="invoice", is_seen=False)
+    response = verified_client(alice).get(
+        reverse("emails:list"), {"q": "invoice", "mode": "text", "unread": "1", "sort": "sender"}
+    )
+    match = re.search(rb'<a href="([^"]*)" data-clear-search>', response.content)
+    assert match is not None
+    params = parse_qs(urlsplit(unescape(match.group(1).decode())).query)
+    assert params == {"unread": ["1"], "sort": ["sender"]}

@@ -79,6 +79,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
             "tags": tags,
             "categories": Triage.Category.choices,
             "sort_links": sort_links,
+            "clear_search_query": urlencode(filters.params(q="", mode="")),
             "is_first_page": not request.GET.get("cursor"),
             "undo": request.session.get(UNDO_SESSION_KEY),
             "cells": [(u, i) for u in (3, 2, 1) for i in (1, 2, 3)],
