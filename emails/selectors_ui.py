@@ -19,6 +19,7 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from accounts.mail_selectors import mail_accounts_for_user
 from accounts.models import MailAccount
@@ -87,6 +88,11 @@ class ListFilters:
     sort: str = "date"
     query: str = ""
     mode: str = "hybrid"
+    # What was ignored and why, for the page (translated); never part of the links.
+    notices: list[str] = field(default_factory=list)
+    # An impossible date as typed, so the form shows it for correction.
+    since_text: str = ""
+    until_text: str = ""
 
     def params(self, **override: Any) -> dict[str, str]:
         """The GET parameters that reproduce these filters (for links: cells, sorts, pages)."""
@@ -115,7 +121,7 @@ class ListFilters:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(set(self.params()) - {"sort"})
+        return bool(set(self.params()) - {"sort"}) or bool(self.since_text or self.until_text)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -130,7 +136,7 @@ def _int_or_none(value: str | None) -> int | None:
     return number
 
 
-def _date_or_none(value: str | None) -> date | None:
+def _date_or_none(value: str) -> date | None:
     if not value:
         return None
     try:
@@ -144,8 +150,13 @@ def _text(data: Any, key: str, limit: int = 100) -> str:
     return text_without_controls(data.get(key) or "").strip()[:limit]
 
 
+def _shown(value: str) -> str:
+    return value if len(value) <= 40 else value[:39] + "…"
+
+
 def list_filters_parse(data: Any) -> ListFilters:
-    """Filters from GET data; malformed values are dropped, except ids, which are a 404 (never guessed)."""
+    """Filters from GET data; ids that are not numbers are a 404 (never guessed). Other malformed values
+    are dropped and named in ``notices``, so a typo never silently shows the whole list."""
     filters = ListFilters(
         account_id=_int_or_none(data.get("account")),
         folder_id=_int_or_none(data.get("folder")),
@@ -156,23 +167,53 @@ def list_filters_parse(data: Any) -> ListFilters:
         newsletter=bool(data.get("newsletter")),
         invite=bool(data.get("invite")),
         attachments=bool(data.get("attachments")),
-        since=_date_or_none(_text(data, "since")),
-        until=_date_or_none(_text(data, "until")),
         query=_text(data, "q", 500),
     )
+    notices = filters.notices
+    for key in ("since", "until"):
+        raw = _text(data, key)
+        day = _date_or_none(raw)
+        if raw and day is None:
+            setattr(filters, f"{key}_text", raw)
+            notices.append(
+                _("Ignored the date “%(value)s”: not a valid date (use YYYY-MM-DD).") % {"value": _shown(raw)}
+            )
+        setattr(filters, key, day)
+    if filters.since and filters.until and filters.since > filters.until:
+        notices.append(_("“From” is after “Until”: no mail can match."))
     cell = _text(data, "cell")
     if len(cell) == 3 and cell[1] == "-" and cell[0] in "123" and cell[2] in "123":
         filters.cell = (int(cell[0]), int(cell[2]))
-    if (colour := _text(data, "colour")) in ("red", "yellow", "green"):
-        filters.colour = colour
-    if (category := _text(data, "category")) in Triage.Category.values:
-        filters.category = category
-    if (state := _text(data, "state")) in ("open", "done"):
-        filters.state = state
-    if (sort := _text(data, "sort")) in SORTS:
-        filters.sort = sort
-    if (mode := _text(data, "mode")) in ("hybrid", "text", "semantic"):
-        filters.mode = mode
+    elif cell:
+        notices.append(
+            _("Ignored the matrix cell “%(value)s”: use urgency and importance from 1 to 3, e.g. 3-3.")
+            % {"value": _shown(cell)}
+        )
+    checks = (
+        (
+            "colour",
+            ("red", "yellow", "green"),
+            _("Ignored the colour “%(value)s”: use red, yellow or green."),
+        ),
+        (
+            "category",
+            Triage.Category.values,
+            _("Ignored the category “%(value)s”: there is no such category."),
+        ),
+        ("state", ("open", "done"), _("Ignored the done filter “%(value)s”: use open or done.")),
+        ("sort", SORTS, _("Ignored the sort order “%(value)s”: sorted by newest instead.")),
+        (
+            "mode",
+            ("hybrid", "text", "semantic"),
+            _("Ignored the search mode “%(value)s”: searched by words and meaning instead."),
+        ),
+    )
+    for key, allowed, message in checks:
+        value = _text(data, key)
+        if value in allowed:
+            setattr(filters, key, value)
+        elif value:
+            notices.append(message % {"value": _shown(value)})
     return filters
 
 
@@ -322,7 +363,8 @@ def messages_filtered(*, user: Any, filters: ListFilters, scope: MailScope) -> Q
         qs = qs.filter(logical__triage__done_at__isnull=False)
     if filters.spam:
         qs = qs.filter(logical__triage__is_spam=True)
-    elif filters.folder_id is None:
+    elif filters.folder_id is None and filters.category != Triage.Category.SPAM:
+        # choosing the spam category asks for spam: hiding it would always list nothing
         qs = qs.exclude(logical__triage__is_spam=True)
     if filters.newsletter:
         qs = qs.filter(logical__triage__is_newsletter=True)

@@ -80,3 +80,82 @@ def test_clear_search_drops_the_query_but_keeps_the_other_filters(verified_clien
     assert match is not None
     params = parse_qs(urlsplit(unescape(match.group(1).decode())).query)
     assert params == {"unread": ["1"], "sort": ["sender"]}
+
+
+def notices(response) -> list[str]:
+    return list(response.context["filters"].notices)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"since": "2026-13-45"}, "Ignored the date “2026-13-45”: not a valid date (use YYYY-MM-DD)."),
+        ({"until": "2026-02-30"}, "Ignored the date “2026-02-30”: not a valid date (use YYYY-MM-DD)."),
+        ({"since": "notadate"}, "Ignored the date “notadate”: not a valid date (use YYYY-MM-DD)."),
+        ({"cell": "9-9"}, "Ignored the matrix cell “9-9”: use urgency and importance from 1 to 3, e.g. 3-3."),
+        ({"category": "bogus"}, "Ignored the category “bogus”: there is no such category."),
+        ({"state": "zzz"}, "Ignored the done filter “zzz”: use open or done."),
+        ({"sort": "bogus"}, "Ignored the sort order “bogus”: sorted by newest instead."),
+        ({"colour": "pink"}, "Ignored the colour “pink”: use red, yellow or green."),
+        ({"cursor": "garbage"}, "Ignored a broken page link: showing the first page."),
+    ],
+)
+def test_an_invalid_filter_is_ignored_with_a_notice(verified_client, alice, params, expected):
+    """GIVEN mail WHEN one filter value is invalid THEN 200, the other filters still apply, and a notice
+    names what was ignored and why."""
+    account = account_make(alice)
+    mail_make(account, subject="unread", is_seen=False)
+    mail_make(account, subject="seen", is_seen=True)
+    response = verified_client(alice).get(reverse("emails:list"), {**params, "unread": "1"})
+    assert response.status_code == 200
+    assert subjects(response) == ["unread"]
+    assert notices(response) == [expected]
+    assert expected in response.content.decode()
+
+
+def test_valid_filters_give_no_notice(verified_client, alice):
+    """GIVEN valid filters THEN no notice."""
+    mail_make(account_make(alice), subject="x")
+    response = verified_client(alice).get(
+        reverse("emails:list"),
+        {
+            "since": "2020-01-01",
+            "until": "2030-01-01",
+            "cell": "3-3",
+            "category": "action_required",
+            "sort": "score",
+        },
+    )
+    assert notices(response) == []
+
+
+def test_an_invalid_date_stays_in_the_form_field(verified_client, alice):
+    """GIVEN an invalid "since" WHEN the list renders THEN the field still shows the typed text."""
+    account_make(alice)
+    response = verified_client(alice).get(reverse("emails:list"), {"since": "2026-13-45"})
+    content = response.content.decode()
+    # a date input would blank an impossible date, so the field turns into a text field
+    assert '<input type="text" id="f-since" name="since" value="2026-13-45"' in content
+
+
+def test_reversed_dates_say_no_mail_can_match(verified_client, alice):
+    """GIVEN since after until WHEN the list loads THEN a notice says why nothing matches."""
+    mail_make(account_make(alice), subject="x")
+    response = verified_client(alice).get(
+        reverse("emails:list"), {"since": "2026-03-01", "until": "2026-02-01"}
+    )
+    assert response.status_code == 200
+    assert notices(response) == ["“From” is after “Until”: no mail can match."]
+
+
+def test_category_spam_shows_spam_without_the_spam_box(verified_client, alice):
+    """GIVEN spam mail WHEN the category spam is chosen THEN it is listed (spam is otherwise hidden)."""
+    from emails.models import Triage
+
+    account = account_make(alice)
+    spam = mail_make(account, subject="spam", urgency=1, importance=1)
+    Triage.objects.filter(logical=spam.logical).update(is_spam=True, category="spam")
+    mail_make(account, subject="normal", urgency=1, importance=1)
+    response = verified_client(alice).get(reverse("emails:list"), {"category": "spam"})
+    assert subjects(response) == ["spam"]
+    assert subjects(verified_client(alice).get(reverse("emails:list"))) == ["normal"]

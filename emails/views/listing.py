@@ -15,6 +15,7 @@ from emails.selectors_ui import (
     ListFilters,
     MailScope,
     MessagePage,
+    cursor_decode,
     list_filters_check,
     list_filters_parse,
     mail_scope_for_user,
@@ -36,6 +37,9 @@ def _load(request: HttpRequest) -> tuple[ListFilters, MailScope, list[Any], Mess
     filters = list_filters_parse(request.GET)
     tags = tags_for_filter(user=request.user)
     list_filters_check(filters=filters, scope=scope, tag_ids={t.pk for t in tags})
+    cursor = request.GET.get("cursor") or ""
+    if cursor and not filters.query and cursor_decode(cursor, filters.sort) is None:
+        filters.notices.append(_("Ignored a broken page link: showing the first page."))
     if filters.query:
         page = message_search_page(user=request.user, filters=filters, scope=scope, size=_page_size(request))
     else:
@@ -43,7 +47,7 @@ def _load(request: HttpRequest) -> tuple[ListFilters, MailScope, list[Any], Mess
             user=request.user,
             filters=filters,
             scope=scope,
-            cursor=request.GET.get("cursor") or "",
+            cursor=cursor,
             size=_page_size(request),
         )
     return filters, scope, tags, page
