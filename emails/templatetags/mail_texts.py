@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 
 from emails import display_texts
 
@@ -80,3 +81,25 @@ def event_time(value: Any) -> str:
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
     return formats.date_format(moment, "DATETIME_FORMAT")
+
+
+@register.filter
+def synced_ago(value: datetime | None) -> str:
+    """The whole "synced … ago" phrase with its largest unit only: a translation can then put "vor" first and
+    inflect the unit (timesince gives "2 Tage", which German cannot use after "vor")."""
+    if value is None:
+        return ""
+    seconds = int((timezone.now() - value).total_seconds())
+    # Under a minute (or a worker clock slightly ahead) timesince would say "0 minutes".
+    if seconds < 60:
+        return gettext("Synced just now")
+    minutes = seconds // 60
+    if minutes < 60:
+        return ngettext("Synced %(count)d minute ago", "Synced %(count)d minutes ago", minutes) % {
+            "count": minutes
+        }
+    hours = minutes // 60
+    if hours < 24:
+        return ngettext("Synced %(count)d hour ago", "Synced %(count)d hours ago", hours) % {"count": hours}
+    days = hours // 24
+    return ngettext("Synced %(count)d day ago", "Synced %(count)d days ago", days) % {"count": days}

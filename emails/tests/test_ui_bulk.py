@@ -176,3 +176,31 @@ def test_dashboard_sync_now_is_owner_checked(verified_client, alice, charlie):
     response = verified_client(alice).post(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert b"sync-item" in response.content
+
+
+@pytest.mark.parametrize(
+    ("action", "text"), [("done", "1 message marked done."), ("read", "1 message updated.")]
+)
+def test_the_result_of_an_undoable_action_is_said_once(verified_client, alice, action, text):
+    """GIVEN an open, unread message WHEN a bulk action changes it and the list is shown THEN the result is said
+    once, in the undo bar that carries the Undo button, not again as a flash message."""
+    account = account_make(alice)
+    a = mail_make(account, urgency=3, importance=3, is_seen=False)
+    client = verified_client(alice)
+    post_bulk(client, action, [a.pk])
+    content = client.get(reverse("emails:list")).content.decode()
+    assert content.count(text) == 1
+    assert 'id="undo-bar"' in content
+
+
+def test_an_action_that_changed_nothing_still_says_so(verified_client, alice):
+    """GIVEN a message already done WHEN it is marked done again THEN there is nothing to undo and the flash
+    message says that nothing changed."""
+    account = account_make(alice)
+    a = mail_make(account, urgency=3, importance=3)
+    client = verified_client(alice)
+    post_bulk(client, "done", [a.pk])
+    post_bulk(client, "done", [a.pk])
+    content = client.get(reverse("emails:list")).content.decode()
+    assert "0 messages marked done." in content
+    assert 'id="undo-bar"' not in content

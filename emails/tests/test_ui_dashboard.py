@@ -198,3 +198,24 @@ def test_dashboard_query_count_does_not_grow_with_data(verified_client, alice, d
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(16):
         client.get(reverse("emails:dashboard_panel"), HTTP_HX_REQUEST="true")
+
+
+@pytest.mark.parametrize(
+    ("ago", "text"),
+    [
+        (timedelta(seconds=10), "Synced just now"),
+        (timedelta(seconds=-5), "Synced just now"),  # the worker's clock a little ahead
+        (timedelta(seconds=65), "Synced 1 minute ago"),
+        (timedelta(minutes=59), "Synced 59 minutes ago"),
+        (timedelta(hours=3, minutes=20), "Synced 3 hours ago"),
+        (timedelta(days=2, hours=5), "Synced 2 days ago"),
+    ],
+)
+def test_sync_status_says_when_in_one_phrase(verified_client, alice, ago, text):
+    """GIVEN an account last synced some time ago WHEN the status is shown THEN one whole phrase says when
+    ("just now" under a minute, never "0 minutes"), so a translation can order it as its grammar needs."""
+    account_make(alice, last_success_at=timezone.now() - ago)
+    response = verified_client(alice).get(reverse("emails:dashboard_accounts"), HTTP_HX_REQUEST="true")
+    content = " ".join(response.content.decode().split())
+    assert text in content
+    assert "0 minutes" not in content

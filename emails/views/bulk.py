@@ -74,12 +74,12 @@ def _undo_remember(
     label_key: str,
     label_n: int,
     extra: dict[str, Any] | None = None,
-) -> None:
+) -> bool:
     """Keep what undoes the last action; its label as a key and a count (``bulk_result_text``), so the bar is
-    worded in the language of the page that shows it, not of the one that acted."""
+    worded in the language of the page that shows it, not of the one that acted. True when there is an undo."""
     if not ids:
         request.session.pop(UNDO_SESSION_KEY, None)
-        return
+        return False
     request.session[UNDO_SESSION_KEY] = {
         "token": secrets.token_urlsafe(12),
         "kind": kind,
@@ -89,6 +89,7 @@ def _undo_remember(
         "at": time.time(),
         **(extra or {}),
     }
+    return True
 
 
 def _done(request: UserRequest, rows: list[Message], done: bool) -> tuple[int, list[int]]:
@@ -125,14 +126,15 @@ def bulk_action(request: UserRequest) -> HttpResponse:
 
     if action in ("done", "undone"):
         count, changed = _done(request, rows, action == "done")
-        _undo_remember(
+        # The undo bar says what was done, beside its Undo button; a flash message would say it twice.
+        if not _undo_remember(
             request,
             kind="undone" if action == "done" else "done",
             ids=changed,
             label_key=action,
             label_n=count,
-        )
-        flash.success(request, bulk_result_text(action, count))
+        ):
+            flash.success(request, bulk_result_text(action, count))
     elif action in FLAG_ACTIONS:
         service_action = FLAG_ACTIONS[action]
         changed, failed = [], 0
@@ -142,10 +144,10 @@ def bulk_action(request: UserRequest) -> HttpResponse:
                     changed.append(row.pk)
             except ActionError:
                 failed += 1
-        _undo_remember(
+        if not _undo_remember(
             request, kind=FLAG_INVERSE[service_action], ids=changed, label_key="updated", label_n=len(changed)
-        )
-        flash.success(request, bulk_result_text("updated", len(changed)))
+        ):
+            flash.success(request, bulk_result_text("updated", len(changed)))
         if failed:
             flash.warning(
                 request,
@@ -168,8 +170,10 @@ def bulk_action(request: UserRequest) -> HttpResponse:
                 continue
             if operation is not None:
                 operations.append(operation.pk)
-        _undo_remember(request, kind="operations", ids=operations, label_key=action, label_n=len(operations))
-        flash.success(request, bulk_result_text(action, len(operations)))
+        if not _undo_remember(
+            request, kind="operations", ids=operations, label_key=action, label_n=len(operations)
+        ):
+            flash.success(request, bulk_result_text(action, len(operations)))
         for error in sorted(set(errors)):
             flash.error(request, _("Not done: %(error)s") % {"error": error})
     elif action == "tag":
