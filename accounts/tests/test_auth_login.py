@@ -152,3 +152,25 @@ def test_login_returns_to_the_page_asked_for(alice):
     )
     code = recovery_codes_regenerate(user=alice)[0]  # a TOTP code is accepted once per time step
     assert otp_post(evil, code)["Location"] == HOME_URL
+
+
+@pytest.mark.parametrize("with_totp", [True, False])
+def test_second_factor_pages_show_no_navigation_but_logout(db, with_totp):
+    """GIVEN dana with only her password entered WHEN the second-factor (or enrolment) page is shown THEN the top
+    bar offers no way into the app (nav, settings-like menu entries) but still lets her log out."""
+    user_create(username="dana", with_totp=with_totp)
+    client = Client()
+    password_post(client, "dana")
+    page = client.get(OTP_URL if with_totp else reverse("accounts:otp_setup"))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert 'class="mainnav"' not in content
+    for name in (
+        "emails:list",
+        "mailaccounts:list",
+        "emails:settings",
+        "accounts:security",
+        "accounts:sessions",
+    ):
+        assert f'href="{reverse(name)}"' not in content, name
+    assert f'action="{reverse("accounts:logout")}"' in content
