@@ -9,7 +9,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.mail_selectors import mail_account_same_mailbox
 from accounts.models import MailAccount, Security
+from accounts.services.mail_accounts import mail_account_duplicate_message
 from mailhelper.crypto import SecretUnreadable
 
 _HOST = re.compile(r"^[A-Za-z0-9.\-_:\[\]\u00a1-\uffff]+$")
@@ -152,6 +154,17 @@ class MailAccountForm(forms.ModelForm):
         for field in ("imap_security", "smtp_security"):
             if cleaned.get(field) == Security.NONE and not settings.ALLOW_PRIVATE_HOSTS:
                 self.add_error(field, _("Unencrypted connections are disabled on this server."))
+        if cleaned.get("imap_host") and cleaned.get("username"):
+            other = mail_account_same_mailbox(
+                owner_id=self.owner.pk,
+                host=cleaned["imap_host"],
+                port=cleaned.get("imap_port"),
+                username=cleaned["username"],
+                exclude_pk=self.instance.pk,
+            )
+            if other is not None:
+                # before the connection test: no need to log in to a mailbox that is already here
+                self.add_error(None, mail_account_duplicate_message(other))
         return cleaned
 
     def _post_clean(self) -> None:

@@ -13,9 +13,12 @@ from datetime import timedelta
 from typing import Any, cast
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.mail_selectors import mail_account_same_mailbox
 from accounts.models import MailAccount
 
 logger = logging.getLogger(__name__)
@@ -63,6 +66,23 @@ def _status_clear(account: MailAccount) -> None:
     account.last_error = ""
 
 
+def mail_account_duplicate_message(account: MailAccount) -> str:
+    return _("This mailbox is already connected as “%(name)s”.") % {"name": account.name}
+
+
+def _same_mailbox_refuse(account: MailAccount) -> None:
+    """The same mailbox twice would list every message twice and make the totals disagree."""
+    other = mail_account_same_mailbox(
+        owner_id=account.owner_id,
+        host=account.imap_host,
+        port=account.imap_port,
+        username=account.username,
+        exclude_pk=account.pk,
+    )
+    if other is not None:
+        raise ValidationError(mail_account_duplicate_message(other), code="duplicate_mailbox")
+
+
 def mail_account_create(
     *, owner: Any, fields: Mapping[str, Any], password: str, smtp_password: str = ""
 ) -> MailAccount:
@@ -72,6 +92,7 @@ def mail_account_create(
     account.password_set(password)
     account.smtp_password_set(smtp_password)
     account.full_clean(exclude=["password_encrypted", "smtp_password_encrypted"])
+    _same_mailbox_refuse(account)
     account.save()
     logger.info("mail account created account=%s", account.pk)
     return account
@@ -94,6 +115,7 @@ def mail_account_update(
     if connection_verified:
         _status_clear(account)
     account.full_clean(exclude=["password_encrypted", "smtp_password_encrypted"])
+    _same_mailbox_refuse(account)
     account.save()
     logger.info("mail account updated account=%s verified=%s", account.pk, connection_verified)
     return account
