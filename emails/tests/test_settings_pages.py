@@ -76,11 +76,69 @@ def test_ai_endpoint_must_be_http_without_credentials(verified_client, alice):
     assert not AIProviderSettings.objects.filter(owner=alice).exists()
 
 
-def test_ai_test_button_answers_with_a_fragment(verified_client, alice):
-    """GIVEN no saved settings WHEN the test button is pressed THEN a status fragment asks to save first."""
+def test_ai_test_button_works_with_the_default_provider_before_anything_is_saved(verified_client, alice):
+    """GIVEN no saved AI settings WHEN the test button is pressed (without form fields, as without script) THEN
+    the default local analyzer is tested and answers, and nothing is saved."""
     response = verified_client(alice).post(reverse("emails:settings_ai_test"), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert b"Save the settings first" in response.content
+    assert b"The local analyzer needs no connection." in response.content
+    assert b"Save the settings first" not in response.content
+    assert not AIProviderSettings.objects.filter(owner=alice).exists()
+
+
+def test_ai_test_button_tests_what_is_in_the_form_without_saving(verified_client, alice, monkeypatch):
+    """GIVEN alice's saved local provider with a stored key WHEN she tests the form's unsaved OpenAI settings THEN
+    the test sees the form's values (and the stored key, since the key field is empty) and nothing is saved."""
+    from emails.pipeline.ai_settings import ConnectionTestResult
+    from emails.views import settings as settings_views
+
+    ai = AIProviderSettings(owner=alice, provider="local")
+    ai.api_key_set("sk-stored")
+    ai.save()
+    seen = {}
+
+    def fake_test(*, settings):
+        seen.update(provider=settings.provider, model=settings.model, key=settings.api_key(), pk=settings.pk)
+        return ConnectionTestResult(True, "fine")
+
+    monkeypatch.setattr(settings_views, "ai_settings_test", fake_test)
+    form = {
+        "provider": "openai",
+        "model": "gpt-test",
+        "endpoint": "",
+        "api_key": "",
+        "backfill_cloud_days": "30",
+    }
+    response = verified_client(alice).post(reverse("emails:settings_ai_test"), form, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b"fine" in response.content
+    assert seen == {"provider": "openai", "model": "gpt-test", "key": "sk-stored", "pk": ai.pk}
+    ai.refresh_from_db()
+    assert (ai.provider, ai.model) == ("local", "")
+
+    seen.clear()
+    verified_client(alice).post(
+        reverse("emails:settings_ai_test"), {**form, "api_key": "sk-typed"}, HTTP_HX_REQUEST="true"
+    )
+    assert seen["key"] == "sk-typed"
+    ai.refresh_from_db()
+    assert ai.api_key() == "sk-stored"
+
+
+def test_ai_test_button_shows_the_forms_errors_with_422(verified_client, alice):
+    """GIVEN an endpoint that is not http(s) in the form WHEN tested THEN 422 with the field's error, untested."""
+    form = {"provider": "openai", "model": "m", "endpoint": "ftp://example.org/", "backfill_cloud_days": "30"}
+    response = verified_client(alice).post(reverse("emails:settings_ai_test"), form, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert "Use an http or https URL." in response.content.decode()
+    assert not AIProviderSettings.objects.filter(owner=alice).exists()
+
+
+def test_ai_test_button_sends_the_settings_form_along(verified_client, alice):
+    """GIVEN the AI section WHEN its markup is read THEN the test button's form includes the settings form."""
+    page = verified_client(alice).get(reverse("emails:settings_section", args=["ai"])).content.decode()
+    assert 'id="ai-settings-form"' in page
+    assert 'hx-include="#ai-settings-form"' in page
 
 
 def test_sender_rules_with_wildcards_owner_only(verified_client, alice, charlie):

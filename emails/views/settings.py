@@ -218,24 +218,34 @@ def _section_ai(request: UserRequest) -> HttpResponse:
 
 @require_POST
 def ai_settings_test_view(request: UserRequest) -> HttpResponse:
-    """Test the saved provider settings; answers with a short status fragment (htmx)."""
-    ai = AIProviderSettings.objects.filter(owner=request.user).first()
+    """Test the settings in the posted form (unsaved, so they can be tried before saving), else the saved ones,
+    else the default provider; answers with a short status fragment (htmx)."""
+    ai = _ai_settings(request.user)
+    if "provider" in request.POST:
+        form = AIProviderForm(request.POST)
+        if not form.is_valid():
+            text = " ".join(message for messages in form.errors.values() for message in messages)
+            return render(request, "emails/settings_ai_test.html", {"ok": False, "text": text}, status=422)
+        data = form.cleaned_data
+        ai.provider, ai.model, ai.endpoint = data["provider"], data["model"], data["endpoint"]
+        # As when saving: an empty key field keeps the stored key. ``ai`` is only tested here, never saved.
+        if data["api_key_clear"]:
+            ai.api_key_set("")
+        elif data["api_key"].strip():
+            ai.api_key_set(data["api_key"].strip())
     ok, text = False, ""
-    if ai is None:
-        text = _("Save the settings first.")
+    try:
+        result = ai_settings_test(settings=ai)
+    except Exception as exc:  # providers raise typed errors; their text stays as the provider wrote it
+        text = _("The test failed: %(error)s") % {
+            "error": provider_error_text(str(exc)) or exc.__class__.__name__
+        }
     else:
-        try:
-            result = ai_settings_test(settings=ai)
-        except Exception as exc:  # providers raise typed errors; their text stays as the provider wrote it
-            text = _("The test failed: %(error)s") % {
-                "error": provider_error_text(str(exc)) or exc.__class__.__name__
-            }
-        else:
-            ok = result.ok
-            # The provider's own words stay as they came; our words around them follow the reader's language.
-            text = provider_error_text(result.message) or (
-                _("Connection works.") if ok else _("The test failed.")
-            )
+        ok = result.ok
+        # The provider's own words stay as they came; our words around them follow the reader's language.
+        text = provider_error_text(result.message) or (
+            _("Connection works.") if ok else _("The test failed.")
+        )
     return render(request, "emails/settings_ai_test.html", {"ok": ok, "text": text})
 
 
