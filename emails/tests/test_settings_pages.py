@@ -95,7 +95,7 @@ def test_ai_test_button_tests_what_is_in_the_form_without_saving(verified_client
     ai = AIProviderSettings(owner=alice, provider="local")
     ai.api_key_set("sk-stored")
     ai.save()
-    seen = {}
+    seen: dict[str, object] = {}
 
     def fake_test(*, settings):
         seen.update(provider=settings.provider, model=settings.model, key=settings.api_key(), pk=settings.pk)

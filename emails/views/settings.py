@@ -224,7 +224,7 @@ def ai_settings_test_view(request: UserRequest) -> HttpResponse:
     if "provider" in request.POST:
         form = AIProviderForm(request.POST)
         if not form.is_valid():
-            text = " ".join(message for messages in form.errors.values() for message in messages)
+            text = " ".join(str(message) for messages in form.errors.values() for message in messages)
             return render(request, "emails/settings_ai_test.html", {"ok": False, "text": text}, status=422)
         data = form.cleaned_data
         ai.provider, ai.model, ai.endpoint = data["provider"], data["model"], data["endpoint"]
