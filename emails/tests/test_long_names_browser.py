@@ -75,7 +75,8 @@ def test_long_names_stay_inside_the_window(asgi_server, alice, browser: Browser,
         page.wait_for_load_state("networkidle")
         _fits(page)
         _tables_inside_their_cards(page)
-    tag_box = page.goto(asgi_server + f"/mail/m/{message.pk}/") and page.locator(".tag-chip").bounding_box()
+    page.goto(asgi_server + f"/mail/m/{message.pk}/")
+    tag_box = page.locator(".tag-chip").bounding_box()
     card_box = page.locator("#detail-tags").bounding_box()
     assert tag_box is not None
     assert card_box is not None
