@@ -82,3 +82,17 @@ def test_long_names_stay_inside_the_window(asgi_server, alice, browser: Browser,
     assert card_box is not None
     assert tag_box["x"] + tag_box["width"] <= card_box["x"] + card_box["width"] + 1
     page.context.close()
+
+
+def test_the_mail_accounts_card_keeps_its_distance_from_the_charts(asgi_server, alice, browser: Browser):
+    """GIVEN alice's dashboard with an account WHEN it is shown on a desktop THEN the "Mail accounts" card sits a
+    gap below the matrix and chart cards, not touching them."""
+    _long_names(alice)
+    page = _page(browser, asgi_server, alice, DESKTOP, "en")
+    page.goto(asgi_server + "/")
+    grid = page.locator(".dash-grid").bounding_box()
+    accounts = page.locator('section[aria-labelledby="sync-heading"]').bounding_box()
+    assert grid is not None
+    assert accounts is not None
+    assert accounts["y"] - (grid["y"] + grid["height"]) >= 12
+    page.context.close()
