@@ -146,7 +146,7 @@ def test_dashboard_list_search_done_bulk_archive_and_undo_in_the_browser(
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("j")
     page.keyboard.press("e")
-    expect(page.locator(".flash")).to_contain_text("marked done")
+    expect(page.locator("#undo-bar")).to_contain_text("marked done")  # said once: where its Undo is
     invoice = Message.objects.get(owner=ivy, subject__startswith="Invoice")
     assert Triage.objects.get(logical_id=invoice.logical_id).done_at is not None
 
@@ -157,7 +157,7 @@ def test_dashboard_list_search_done_bulk_archive_and_undo_in_the_browser(
         rows.filter(has_text=subject).locator('input[name="ids"]').check()
     expect(page.locator("#bulk-count")).to_contain_text("2")
     page.locator('button[name="action"][value="archive"]').click()
-    expect(page.locator(".flash")).to_contain_text("2 messages archived")
+    expect(page.locator("#undo-bar")).to_contain_text("2 messages archived")
 
     def server_archive() -> set[str]:
         state = pymap_server.state(username, ["INBOX", "Archive"])
