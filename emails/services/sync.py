@@ -497,8 +497,8 @@ def _expunges_mirror(
     exists: int,
     context: _RunContext,
     listed_by_server: bool = False,
-) -> bool:
-    """Delete local copies the server no longer has; True when the local set was checked against it.
+) -> None:
+    """Delete local copies the server no longer has.
 
     ``listed_by_server``: QRESYNC already named every expunge, so the full search only runs when more
     copies are stored than the server has (a broken promise, or mail that arrived after SELECT).
@@ -506,7 +506,7 @@ def _expunges_mirror(
     local_count = Message.objects.filter(folder=folder, uidvalidity=uidvalidity, uid__gt=0).count()
     if listed_by_server:
         if local_count <= exists:
-            return False
+            return
         logger.warning(
             "more local copies than on the server after QRESYNC account=%s folder=%s: %s > %s",
             folder.account_id,
@@ -515,9 +515,9 @@ def _expunges_mirror(
             exists,
         )
     elif local_count == exists and not context.account.sync_since:
-        return False
+        return
     if local_count == 0:
-        return False
+        return
     server_uids = set(_uids_search(client, 1, None)) if exists else set()
     local_uids = Message.objects.filter(folder=folder, uidvalidity=uidvalidity, uid__gt=0).values_list(
         "uid", flat=True
@@ -528,7 +528,6 @@ def _expunges_mirror(
             chunk = gone[start : start + 5000]
             Message.objects.filter(folder=folder, uidvalidity=uidvalidity, uid__in=chunk).delete()
         context.report.deleted += len(gone)
-    return True
 
 
 def _flags_refresh(*, client: IMAPClient, folder: MailFolder, uidvalidity: int, context: _RunContext) -> int:
