@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from mailhelper.testing.imap_servers import DOVECOT, DroppingProxy, ImapServer, dovecot_start, pymap_start
+from mailhelper.testing.imap_servers import (
+    DOVECOT,
+    DOVECOT_CONDSTORE_ONLY,
+    DroppingProxy,
+    ImapServer,
+    dovecot_start,
+    pymap_start,
+)
 from mailhelper.testing.requirements import require_program
 
 _counter = itertools.count(1)
@@ -27,6 +34,15 @@ def pymap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImapServe
 def dovecot_server() -> Iterator[ImapServer]:
     require_program(DOVECOT, install_hint="apt-get install dovecot-imapd")
     server = dovecot_start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def condstore_only_server() -> Iterator[ImapServer]:
+    """Dovecot advertising CONDSTORE without QRESYNC: the engine's other path on the same server."""
+    require_program(DOVECOT, install_hint="apt-get install dovecot-imapd")
+    server = dovecot_start(capability=DOVECOT_CONDSTORE_ONLY)
     yield server
     server.stop()
 

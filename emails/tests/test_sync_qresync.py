@@ -8,7 +8,6 @@ advertises CONDSTORE without QRESYNC, which keeps the engine's CONDSTORE path co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,25 +17,13 @@ from emails.services.operations import message_action
 from emails.services.qresync import uid_set_parse
 from emails.tests.conftest import Mailbox, assert_in_step, mailbox_make, message_bytes
 from mailhelper.testing.imap_servers import (
-    DOVECOT,
-    DOVECOT_CONDSTORE_ONLY,
     DroppingProxy,
     ImapServer,
-    dovecot_start,
 )
-from mailhelper.testing.requirements import require_program
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.dovecot]
 
 FULL_SCAN = re.compile(r"^UID (SEARCH UID|FETCH) 1:\*", re.IGNORECASE)
-
-
-@pytest.fixture(scope="module")
-def condstore_only_server() -> Iterator[ImapServer]:
-    require_program(DOVECOT, install_hint="apt-get install dovecot-imapd")
-    server = dovecot_start(capability=DOVECOT_CONDSTORE_ONLY)
-    yield server
-    server.stop()
 
 
 class Recorded:

@@ -20,26 +20,13 @@ from emails.models import MailFolder, Message, OperationStatus, PendingOperation
 from emails.services.operations import message_action, operations_apply
 from emails.tests.conftest import Mailbox, assert_in_step, mailbox_make, message_bytes
 from mailhelper.testing.imap_servers import (
-    DOVECOT,
-    DOVECOT_CONDSTORE_ONLY,
     DroppingProxy,
-    ImapServer,
-    dovecot_start,
 )
-from mailhelper.testing.requirements import require_program
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.dovecot]
 
 FULL_SCAN = re.compile(r"^UID (SEARCH UID|FETCH) 1:\*", re.IGNORECASE)
 SHARED = "Shared"
-
-
-@pytest.fixture(scope="module")
-def condstore_only_server() -> Iterator[ImapServer]:
-    require_program(DOVECOT, install_hint="apt-get install dovecot-imapd")
-    server = dovecot_start(capability=DOVECOT_CONDSTORE_ONLY)
-    yield server
-    server.stop()
 
 
 class Box:
