@@ -11,27 +11,15 @@ import re
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from emails.models import AIProviderSettings, FolderRole, PendingOperation
+from emails.tests.pages import in_language, page_html
 from tags.tests.factories import account_make, folder_make, message_make, triage_make
 
 pytestmark = pytest.mark.django_db
-
-
-def _in(language: str, client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return client
-
-
-def _page(client: Client, url: str, **extra: Any) -> str:
-    response = client.get(url, **extra)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def _inbox_only_message(owner: Any) -> Any:
@@ -46,7 +34,7 @@ def test_language_switch_names_each_language_in_itself(verified_client, alice):
     """GIVEN the dashboard in German and in English WHEN the language switch is read THEN it offers "English"
     and "Deutsch" both times (not "Englisch", not "German")."""
     for language in ("de", "en"):
-        html = _page(_in(language, verified_client(alice)), reverse("home"))
+        html = page_html(in_language(language, verified_client(alice)), reverse("home"))
         assert f'<html lang="{language}"' in html
         assert '<option value="en" lang="en"' in html
         assert ">English</option>" in html
@@ -74,17 +62,17 @@ def test_action_buttons_are_verbs_in_german(verified_client, alice):
     tag_add(user=alice, logical_id=message.logical_id, name="Steuer")  # the tag filter shows only with tags
     detail_url = reverse("emails:detail", args=[message.pk])
 
-    detail = _page(_in("de", verified_client(alice)), detail_url)
+    detail = page_html(in_language("de", verified_client(alice)), detail_url)
     assert 'value="archive" class="button secondary small">Archivieren</button>' in detail
     assert 'value="trash" class="button secondary small">In den Papierkorb</button>' in detail
-    listing = _page(_in("de", verified_client(alice)), reverse("emails:list"))
+    listing = page_html(in_language("de", verified_client(alice)), reverse("emails:list"))
     assert 'value="tag" class="secondary">Verschlagworten</button>' in listing
     assert 'value="archive" class="secondary">Archivieren</button>' in listing
     assert '<label for="f-tag">Schlagwort</label>' in listing
 
-    english = _page(_in("en", verified_client(alice)), detail_url)
+    english = page_html(in_language("en", verified_client(alice)), detail_url)
     assert 'value="archive" class="button secondary small">Archive</button>' in english
-    english_list = _page(_in("en", verified_client(alice)), reverse("emails:list"))
+    english_list = page_html(in_language("en", verified_client(alice)), reverse("emails:list"))
     assert 'value="tag" class="secondary">Tag</button>' in english_list
     assert '<label for="f-tag">Tag</label>' in english_list
 
@@ -95,13 +83,13 @@ def test_urgency_and_importance_abbreviations_are_translated_with_full_labels(ve
     message = _inbox_only_message(alice)
     url = reverse("emails:ai_panel", args=[message.pk])
 
-    german = _page(_in("de", verified_client(alice)), url)
+    german = page_html(in_language("de", verified_client(alice)), url)
     assert '<span aria-hidden="true">D3</span><span class="visually-hidden">Dringlichkeit 3</span>' in german
     assert 'title="Wichtigkeit 1"><span aria-hidden="true">W1</span>' in german
     assert ">U3<" not in german
     assert ">I1<" not in german
 
-    english = _page(_in("en", verified_client(alice)), url)
+    english = page_html(in_language("en", verified_client(alice)), url)
     assert '<span aria-hidden="true">U3</span><span class="visually-hidden">Urgency 3</span>' in english
     assert 'title="Importance 1"><span aria-hidden="true">I1</span>' in english
 
@@ -109,9 +97,9 @@ def test_urgency_and_importance_abbreviations_are_translated_with_full_labels(ve
 def test_list_score_has_a_full_label_in_the_users_language(verified_client, alice):
     """GIVEN a triaged message WHEN the list is shown THEN its score says what it is made of, in German and English."""
     _inbox_only_message(alice)
-    german = _page(_in("de", verified_client(alice)), reverse("emails:list"))
+    german = page_html(in_language("de", verified_client(alice)), reverse("emails:list"))
     assert "Bewertung 7: Dringlichkeit 3, Wichtigkeit 1" in german
-    english = _page(_in("en", verified_client(alice)), reverse("emails:list"))
+    english = page_html(in_language("en", verified_client(alice)), reverse("emails:list"))
     assert "Score 7: urgency 3, importance 1" in english
 
 
@@ -121,18 +109,20 @@ def test_action_errors_reach_the_detail_page_in_german(verified_client, alice):
     message = _inbox_only_message(alice)
     url = reverse("emails:detail_action", args=[message.pk])
 
-    german = _in("de", verified_client(alice)).post(url, {"action": "archive"}, HTTP_HX_REQUEST="true")
+    german = in_language("de", verified_client(alice)).post(
+        url, {"action": "archive"}, HTTP_HX_REQUEST="true"
+    )
     assert german.status_code == 200
     assert "Dieses Konto hat keinen Ordner „Archiv“." in german.content.decode()
 
-    english = _in("en", verified_client(alice)).post(url, {"action": "trash"}, HTTP_HX_REQUEST="true")
+    english = in_language("en", verified_client(alice)).post(url, {"action": "trash"}, HTTP_HX_REQUEST="true")
     assert "This account has no “Trash” folder." in english.content.decode()
 
 
 def test_undo_errors_are_translated(verified_client, alice):
     """GIVEN a mark-read operation WHEN a German user tries to undo it as a move THEN the refusal is German."""
     message = _inbox_only_message(alice)
-    client = _in("de", verified_client(alice))
+    client = in_language("de", verified_client(alice))
     client.post(
         reverse("emails:detail_action", args=[message.pk]), {"action": "mark_read"}, HTTP_HX_REQUEST="true"
     )
@@ -141,7 +131,7 @@ def test_undo_errors_are_translated(verified_client, alice):
         reverse("emails:detail_undo", args=[message.pk, operation.pk]), HTTP_HX_REQUEST="true"
     )
     assert "Nur Verschieben, Archivieren und In-den-Papierkorb-Legen" in response.content.decode()
-    english = _in("en", client).post(
+    english = in_language("en", client).post(
         reverse("emails:detail_undo", args=[message.pk, operation.pk]), HTTP_HX_REQUEST="true"
     )
     assert "Only a move, archive or trash can be undone." in english.content.decode()
@@ -150,7 +140,7 @@ def test_undo_errors_are_translated(verified_client, alice):
 def test_bulk_action_errors_are_flashed_in_german(verified_client, alice):
     """GIVEN an account without a trash folder WHEN a German user bulk-trashes a message THEN the flash is German."""
     message = _inbox_only_message(alice)
-    client = _in("de", verified_client(alice))
+    client = in_language("de", verified_client(alice))
     response = client.post(
         reverse("emails:bulk"), {"action": "trash", "ids": [message.pk], "next": "/mail/"}, follow=True
     )
@@ -174,7 +164,7 @@ def test_ai_provider_validation_and_test_messages_are_translated(verified_client
     assert refused_en.value.messages == ["The endpoint must be an http or https URL."]
 
     AIProviderSettings.objects.create(owner=alice, provider="local")
-    response = _in("de", verified_client(alice)).post(
+    response = in_language("de", verified_client(alice)).post(
         reverse("emails:settings_ai_test"), HTTP_HX_REQUEST="true"
     )
     assert "Die lokale Analyse braucht keine Verbindung." in response.content.decode()
@@ -190,7 +180,7 @@ def test_charts_are_translated_and_keep_svg_numbers_in_german(verified_client, a
     message.received_at = timezone.now()
     message.save(update_fields=["received_at"])
     url = reverse("emails:dashboard_panel")
-    german = _page(_in("de", verified_client(alice)), url)
+    german = page_html(in_language("de", verified_client(alice)), url)
     with translation.override("de"):
         today = date_format(timezone.localdate(), "SHORT_DATE_FORMAT")
     assert f"<title>{today}: gelb 1</title>" in german
@@ -199,7 +189,7 @@ def test_charts_are_translated_and_keep_svg_numbers_in_german(verified_client, a
     coordinates = re.findall(r'<rect x="([^"]*)" y="([^"]*)" width="([^"]*)" height="([^"]*)"', german)
     assert coordinates  # the chart really has bars...
     assert all("," not in number for rect in coordinates for number in rect)  # ...drawn with SVG numbers
-    english = _page(_in("en", verified_client(alice)), url)
+    english = page_html(in_language("en", verified_client(alice)), url)
     assert ": yellow 1</title>" in english
     assert "<title>yellow: 1 (100%)</title>" in english
 
@@ -218,11 +208,11 @@ def test_why_this_score_names_sources_and_fields_in_german(verified_client, alic
         explanation=[{"source": "heuristics", "weight": 0.5, "urgency": 2, "importance": 2, "note": "x"}],
     )
     url = reverse("emails:ai_panel", args=[message.pk])
-    german = _page(_in("de", verified_client(alice)), url)
+    german = page_html(in_language("de", verified_client(alice)), url)
     assert "Dringlichkeit: KI-Modell (openai)" in german
     assert "Wichtigkeit: Ihre Korrektur" in german
     assert "<td>Textregeln</td>" in german
-    english = _page(_in("en", verified_client(alice)), url)
+    english = page_html(in_language("en", verified_client(alice)), url)
     assert "Urgency: AI model (openai)" in english
     assert "<td>text rules</td>" in english
 
@@ -233,11 +223,13 @@ def test_the_inbox_is_named_in_the_users_language(verified_client, alice):
     server's name; in English the inbox reads "Inbox"."""
     message = _inbox_only_message(alice)
     folder_make(message.account, name="Archiv", role="archive")
-    german_list = _page(_in("de", verified_client(alice)), reverse("emails:list"))
+    german_list = page_html(in_language("de", verified_client(alice)), reverse("emails:list"))
     assert ">Posteingang</option>" in german_list
     assert ">Archiv</option>" in german_list
     assert ">INBOX<" not in german_list
-    german_detail = _page(_in("de", verified_client(alice)), reverse("emails:detail", args=[message.pk]))
+    german_detail = page_html(
+        in_language("de", verified_client(alice)), reverse("emails:detail", args=[message.pk])
+    )
     assert "/ Posteingang</span>" in german_detail
-    english_list = _page(_in("en", verified_client(alice)), reverse("emails:list"))
+    english_list = page_html(in_language("en", verified_client(alice)), reverse("emails:list"))
     assert ">Inbox</option>" in english_list

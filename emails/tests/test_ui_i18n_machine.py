@@ -15,28 +15,17 @@ from typing import Any
 import polib
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from emails import display_texts
 from emails.models import CloudRequestLog, OperationKind, OperationStatus, PendingOperation
+from emails.tests.pages import in_language, page_html
 from tags.tests.factories import account_make, folder_make, message_make, triage_make
 
 pytestmark = pytest.mark.django_db
 
 PO_PATH = Path(settings.BASE_DIR) / "locale" / "de" / "LC_MESSAGES" / "django.po"
-
-
-def _in(language: str, client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return client
-
-
-def _page(client: Client, url: str, **extra: Any) -> str:
-    response = client.get(url, **extra)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def _text(html: str) -> str:
@@ -74,7 +63,7 @@ def test_injection_reasons_are_shown_in_the_readers_language(verified_client, al
     )
     url = reverse("emails:ai_panel", args=[message.pk])
 
-    german = _page(_in("de", verified_client(alice)), url)
+    german = page_html(in_language("de", verified_client(alice)), url)
     assert (
         "<li>versteckter Text (weiß auf weiß): fordert auf, frühere Anweisungen zu ignorieren (Englisch)</li>"
         in german
@@ -85,7 +74,7 @@ def test_injection_reasons_are_shown_in_the_readers_language(verified_client, al
     assert "override previous instructions" not in german
     assert "hidden html" not in german
 
-    english = _page(_in("en", verified_client(alice)), url)
+    english = page_html(in_language("en", verified_client(alice)), url)
     assert "<li>hidden text (white on white): asks to ignore previous instructions (English)</li>" in english
     assert "<li>visible text: chat template tokens</li>" in english
     assert "<li>something else: as it was stored</li>" in english
@@ -159,7 +148,7 @@ def test_why_this_score_notes_and_sources_are_translated(verified_client, alice)
     )
     url = reverse("emails:ai_panel", args=[message.pk])
 
-    german = _page(_in("de", verified_client(alice)), url)
+    german = page_html(in_language("de", verified_client(alice)), url)
     assert (
         "<td>Spam-Hinweis: Absender-Authentifizierung fehlgeschlagen (dkim=fail, spf=fail), "
         "Spam-Hinweis: keine Message-ID, VIP-Absender, something new</td>"
@@ -175,7 +164,7 @@ def test_why_this_score_notes_and_sources_are_translated(verified_client, alice)
     for code in ("vip_sender", "spam:", "no_api_key", "personal classifier", "prompt injection", "summary:"):
         assert code not in german, code
 
-    english = _page(_in("en", verified_client(alice)), url)
+    english = page_html(in_language("en", verified_client(alice)), url)
     assert (
         "<td>spam sign: sender authentication failed (dkim=fail, spf=fail), spam sign: no Message-ID, VIP sender, "
         "something new</td>"
@@ -217,7 +206,7 @@ def test_parser_notes_and_calendar_method_are_translated(verified_client, alice)
     triage_make(message, invite={"method": "REQUEST", "title": "Planning", "start": None})
     url = reverse("emails:detail", args=[message.pk])
 
-    german = _page(_in("de", verified_client(alice)), url)
+    german = page_html(in_language("de", verified_client(alice)), url)
     assert (
         "keine Date-Kopfzeile, die Kopfzeile Subject wurde gekürzt, "
         "ein unbekannter oder falscher Zeichensatz; der Text kann seltsam aussehen, odd</p>"
@@ -226,7 +215,7 @@ def test_parser_notes_and_calendar_method_are_translated(verified_client, alice)
     assert "date_missing" not in german
     assert "<dd>REQUEST</dd>" not in german
 
-    english = _page(_in("en", verified_client(alice)), url)
+    english = page_html(in_language("en", verified_client(alice)), url)
     assert "no Date header, the Subject header was cut short" in english
     assert "<dd>invitation</dd>" in english
 
@@ -255,7 +244,7 @@ def test_sync_errors_on_the_dashboard_are_translated(verified_client, alice):
     account_make(alice, name="slow", last_error=_connection_error("en", TimeoutError()))
     account_make(alice, name="raw", last_error="AUTHENTICATIONFAILED whatever the server said")
 
-    german = _page(_in("de", verified_client(alice)), reverse("home"))
+    german = page_html(in_language("de", verified_client(alice)), reverse("home"))
     assert "Die Verbindung zum Server ist abgebrochen: TimeoutError: timed out</p>" in german
     assert "Der Server hat einen Befehl abgelehnt: SELECT failed: [NONEXISTENT] gone</p>" in german
     assert "mail.example.org:993 hat nicht innerhalb von 10 Sekunden geantwortet.</p>" in german
@@ -263,7 +252,7 @@ def test_sync_errors_on_the_dashboard_are_translated(verified_client, alice):
     assert "connection lost" not in german
     assert "did not answer" not in german
 
-    english = _page(_in("en", verified_client(alice)), reverse("home"))
+    english = page_html(in_language("en", verified_client(alice)), reverse("home"))
     assert "The connection to the server was lost: TimeoutError: timed out</p>" in english
     assert "The server refused a command: SELECT failed: [NONEXISTENT] gone</p>" in english
     assert "mail.example.org:993 did not answer within 10 seconds.</p>" in english
@@ -287,7 +276,7 @@ def test_sync_errors_on_the_mail_account_pages_are_translated(verified_client, a
     )
     account_make(alice, name="german", last_error=_connection_error("de", ConnectionRefusedError()))
 
-    german = _text(_page(_in("de", verified_client(alice)), reverse("mailaccounts:list")))
+    german = _text(page_html(in_language("de", verified_client(alice)), reverse("mailaccounts:list")))
     assert (
         "„169.254.169.254“ verweist auf eine Link-Local-Adresse (169.254.169.254); "
         "Verbindungen dorthin sind auf diesem Server nicht erlaubt."
@@ -299,13 +288,13 @@ def test_sync_errors_on_the_mail_account_pages_are_translated(verified_client, a
     assert "points to" not in german
     assert "rejected the user name" not in german
 
-    english = _text(_page(_in("en", verified_client(alice)), reverse("mailaccounts:list")))
+    english = _text(page_html(in_language("en", verified_client(alice)), reverse("mailaccounts:list")))
     assert "“169.254.169.254” points to a link-local address (169.254.169.254)" in english
     assert "mail.example.org refused the connection on port 993. Check the port number." in english
     assert "verweigert" not in english
 
     settings_url = reverse("emails:settings_section", args=["accounts"])
-    settings_de = _text(_page(_in("de", verified_client(alice)), settings_url))
+    settings_de = _text(page_html(in_language("de", verified_client(alice)), settings_url))
     assert "mail.example.org hat die Verbindung auf Port 993 abgelehnt." in settings_de
     assert "refused the connection" not in settings_de
 
@@ -314,9 +303,9 @@ def test_live_progress_names_the_inbox_in_the_readers_language(verified_client, 
     """GIVEN an account WHEN the dashboard is shown THEN the sync list carries the inbox's name for the live
     progress (the websocket event names the folder as the server does: INBOX)."""
     account_make(alice)
-    german = _page(_in("de", verified_client(alice)), reverse("home"))
+    german = page_html(in_language("de", verified_client(alice)), reverse("home"))
     assert '<ul class="sync-list" data-inbox-name="Posteingang">' in german
-    english = _page(_in("en", verified_client(alice)), reverse("home"))
+    english = page_html(in_language("en", verified_client(alice)), reverse("home"))
     assert '<ul class="sync-list" data-inbox-name="Inbox">' in english
 
 
@@ -346,10 +335,10 @@ def test_a_failed_action_is_explained_in_the_readers_language(verified_client, a
     message = _message(alice)
     _failed_operation(message, "the server refused: STORE failed: [CANNOT] no permission")
 
-    german = _page(_in("de", verified_client(alice)), url)
+    german = page_html(in_language("de", verified_client(alice)), url)
     assert "Der Server hat die Änderung abgelehnt: STORE failed: [CANNOT] no permission" in german
     assert "the server refused" not in german
-    english = _page(_in("en", verified_client(alice)), url)
+    english = page_html(in_language("en", verified_client(alice)), url)
     assert "The server refused the change: STORE failed: [CANNOT] no permission" in english
 
 
@@ -380,14 +369,16 @@ def test_the_undo_bar_follows_a_language_switch(verified_client, alice):
     """GIVEN a German user who marked a message done (the undo bar is kept in the session) WHEN they switch to
     English THEN the bar reads English; back in German it reads German again."""
     message = _message(alice, urgency=2, importance=2)
-    client = _in("de", verified_client(alice))
+    client = in_language("de", verified_client(alice))
     client.post(reverse("emails:bulk"), {"action": "done", "ids": [message.pk], "next": "/mail/"})
-    assert "1 Nachricht als erledigt markiert." in _text(_page(client, reverse("emails:list")))
+    assert "1 Nachricht als erledigt markiert." in _text(page_html(client, reverse("emails:list")))
 
-    english = _text(_page(_in("en", client), reverse("emails:list")))
+    english = _text(page_html(in_language("en", client), reverse("emails:list")))
     assert "1 message marked done. Undo" in english
     assert "erledigt markiert" not in english
-    assert "1 Nachricht als erledigt markiert." in _text(_page(_in("de", client), reverse("emails:list")))
+    assert "1 Nachricht als erledigt markiert." in _text(
+        page_html(in_language("de", client), reverse("emails:list"))
+    )
 
 
 def test_an_undo_bar_from_before_the_change_still_shows(verified_client, alice):
@@ -398,14 +389,14 @@ def test_an_undo_bar_from_before_the_change_still_shows(verified_client, alice):
     session = client.session
     session["ui_undo"] = {"token": "t", "kind": "done", "ids": [1], "label": "2 messages archived.", "at": 0}
     session.save()
-    assert "<span>2 messages archived.</span>" in _page(_in("de", client), reverse("emails:list"))
+    assert "<span>2 messages archived.</span>" in page_html(in_language("de", client), reverse("emails:list"))
 
 
 def test_the_enter_key_is_named_in_the_readers_language(verified_client, alice):
     """GIVEN the keyboard help on the list WHEN shown in German THEN the key reads "Eingabe"; in English "Enter"."""
-    german = _page(_in("de", verified_client(alice)), reverse("emails:list"))
+    german = page_html(in_language("de", verified_client(alice)), reverse("emails:list"))
     assert "<kbd>Eingabe</kbd> / <kbd>o</kbd>" in german
-    english = _page(_in("en", verified_client(alice)), reverse("emails:list"))
+    english = page_html(in_language("en", verified_client(alice)), reverse("emails:list"))
     assert "<kbd>Enter</kbd> / <kbd>o</kbd>" in english
 
 
@@ -424,15 +415,15 @@ def test_provider_errors_on_the_ai_settings_and_privacy_pages_are_translated(ver
         error="openai: timed out (ReadTimeout)",
     )
     ai_url = reverse("emails:settings_section", args=["ai"])
-    german = _page(_in("de", verified_client(alice)), ai_url)
+    german = page_html(in_language("de", verified_client(alice)), ai_url)
     assert "openai: keine Antwort in der vorgesehenen Zeit (ReadTimeout)</p>" in german
     assert "timed out" not in german
-    privacy_de = _page(
-        _in("de", verified_client(alice)), reverse("emails:settings_section", args=["privacy"])
+    privacy_de = page_html(
+        in_language("de", verified_client(alice)), reverse("emails:settings_section", args=["privacy"])
     )
     assert 'class="error">openai: keine Antwort in der' in privacy_de  # cut short to fit the table
     assert "timed out" not in privacy_de
-    english = _page(_in("en", verified_client(alice)), ai_url)
+    english = page_html(in_language("en", verified_client(alice)), ai_url)
     assert "openai: no answer in time (ReadTimeout)</p>" in english
 
 
@@ -454,12 +445,12 @@ def test_the_provider_test_keeps_the_providers_words_and_translates_ours(verifie
 
     monkeypatch.setattr(settings_views, "ai_settings_test", failing_test)
     url = reverse("emails:settings_ai_test")
-    german = _in("de", verified_client(alice)).post(url, HTTP_HX_REQUEST="true").content.decode()
+    german = in_language("de", verified_client(alice)).post(url, HTTP_HX_REQUEST="true").content.decode()
     assert (
         "Keine verwertbare Antwort (ProviderUnavailable): openai: HTTP 503 overloaded: try later "
         "(Bitte um 120 s Wartezeit)"
     ) in german
-    english = _in("en", verified_client(alice)).post(url, HTTP_HX_REQUEST="true").content.decode()
+    english = in_language("en", verified_client(alice)).post(url, HTTP_HX_REQUEST="true").content.decode()
     assert "(asked to wait 120 s)" in english
 
 

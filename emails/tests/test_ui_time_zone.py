@@ -7,26 +7,15 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from emails.tests.pages import in_language, page_html
 from tags.tests.factories import account_make, folder_make, message_make, triage_make
 
 pytestmark = pytest.mark.django_db
 
 LATE_EVENING_UTC = datetime(2026, 12, 10, 23, 30, tzinfo=UTC)  # already the 11th in Berlin
-
-
-def _english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def _page(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def _message(owner: Any, **triage: Any) -> Any:
@@ -50,8 +39,8 @@ def test_times_on_the_message_page_follow_the_profile_time_zone(verified_client,
     pages = {}
     for user in (alice, bob):
         message = _message(user, invite=invite)
-        pages[user.username] = _page(
-            _english(verified_client(user)), reverse("emails:detail", args=[message.pk])
+        pages[user.username] = page_html(
+            in_language("en", verified_client(user)), reverse("emails:detail", args=[message.pk])
         )
 
     assert "Dec. 11, 2026, 12:30 a.m." in pages["alice"]
@@ -70,7 +59,7 @@ def test_an_unknown_zone_falls_back_to_the_servers_and_the_request_leaves_no_zon
     alice.time_zone = "Mars/Olympus_Mons"
     alice.save(update_fields=["time_zone"])
     message = _message(alice)
-    page = _page(_english(verified_client(alice)), reverse("emails:detail", args=[message.pk]))
+    page = page_html(in_language("en", verified_client(alice)), reverse("emails:detail", args=[message.pk]))
     assert "Dec. 10, 2026, 11:30 p.m." in page
     assert timezone.get_current_timezone_name() == settings.TIME_ZONE
 
@@ -79,7 +68,7 @@ def test_saving_a_new_zone_recounts_today_on_the_dashboard(verified_client, alic
     """GIVEN mail received at 23:30 UTC yesterday (it is 08:00 UTC now) WHEN alice (UTC) sets a zone where that
     was already today THEN the dashboard's "today" counts it at once (the old zone's cached totals go)."""
     monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 12, 11, 8, 0, tzinfo=UTC))
-    client = _english(verified_client(alice))
+    client = in_language("en", verified_client(alice))
     _message(alice, urgency=2, importance=2)
     before = client.get(reverse("home")).context["totals"]
     response = client.post(
