@@ -28,6 +28,26 @@ def _queues_purge() -> None:
 # Set once the session's worker runs: from then on every transactional test may hand it work (a sync
 # commits and queues analysis even when the test never asked for the worker).
 _session_worker: tuple[ManagedProcess, str] | None = None
+# Whether that worker takes tasks from the queues: only during tests that asked for it. In the others it
+# would race the test's own calls (take the account's sync lock, claim a stage the test drives by hand).
+_worker_consuming = False
+
+
+def _worker_consume(want: bool, timeout: float = 15) -> None:
+    global _worker_consuming
+    if _session_worker is None or want == _worker_consuming:
+        return
+    from mailhelper.celery import app
+
+    process, hostname = _session_worker
+    command = app.control.add_consumer if want else app.control.cancel_consumer
+    deadline = time.monotonic() + timeout
+    for queue in QUEUES:
+        # The solo pool answers between tasks only; the worker is idle here (see _worker_idle_wait).
+        while not command(queue, destination=[hostname], reply=True, timeout=1, limit=1):
+            if process.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the test worker {hostname} did not confirm {command.__name__}({queue})")
+    _worker_consuming = want
 
 
 def _worker_idle_wait(process: ManagedProcess, hostname: str, timeout: float = 120) -> None:
@@ -50,7 +70,7 @@ def _worker_idle_wait(process: ManagedProcess, hostname: str, timeout: float = 1
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
+def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     """Rate-limit counters, lockouts, cached sessions and queued tasks never leak from one test into the
     next (tasks queued by one test's sync or actions would otherwise run, on a flushed database, during a
     later test that starts the real worker)."""
@@ -62,6 +82,7 @@ def _fresh_cache() -> Iterator[None]:
     for alias in ("default", "sessions"):
         get_redis_connection(alias).flushdb()
     _queues_purge()
+    _worker_consume("celery_worker_process" in request.fixturenames)
     yield
     _queues_purge()
     if _session_worker is not None:
@@ -81,10 +102,10 @@ def celery_worker_process(
 
     Tests that use it need ``@pytest.mark.django_db(transaction=True)`` so the worker sees their rows.
     """
-    global _session_worker
+    global _session_worker, _worker_consuming
     with django_db_blocker.unblock():
         process, hostname = worker_start(log_dir=process_log_dir)
-    _session_worker = (process, hostname)
+    _session_worker, _worker_consuming = (process, hostname), True
     yield process
     _session_worker = None
     process.stop()
